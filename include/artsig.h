@@ -1,0 +1,12 @@
+/* libartsig — create, sign and verify Mender Artifacts.
+ * Including this header is all a consumer needs. */
+#ifndef ARTSIG_H
+#define ARTSIG_H
+
+#include <artsig/version.h>
+#include <artsig/common.h>
+#include <artsig/key.h>
+#include <artsig/signature.h>
+#include <artsig/manifest.h>
+
+#endif
