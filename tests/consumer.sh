@@ -1,0 +1,21 @@
+#!/bin/sh
+# A program outside the tree builds against the installed library with nothing
+# but pkg-config, and runs.
+BUILD=$1 SRC=$2
+. "$SRC/tests/lib.sh"
+
+DESTDIR="$T/root" meson install -C "$BUILD" --quiet >"$T/install.log" 2>&1 ||
+    { bad "meson install: $(tail -n 5 "$T/install.log")"; finish; exit; }
+pc=$(find "$T/root" -name libartsig.pc | head -n 1)
+[ -n "$pc" ] && ok || { bad "libartsig.pc not installed"; finish; exit; }
+export PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR="$T/root"
+libdir=$(dirname "$(find "$T/root" -name 'libartsig.so.0' | head -n 1)")
+for ex in "$SRC"/examples/*.c; do
+    name=$(basename "$ex" .c)
+    # shellcheck disable=SC2046
+    if ${CC:-cc} -std=c11 -Wall -Wextra -Werror -o "$T/$name" "$ex" $(pkg-config --cflags --libs libartsig) \
+        2>"$T/cc.log"; then ok; else bad "$name does not build: $(head -n 5 "$T/cc.log")"; continue; fi
+    if LD_LIBRARY_PATH="$libdir" "$T/$name" >"$T/run.log" 2>&1; then ok
+    else bad "$name failed: $(tail -n 5 "$T/run.log")"; fi
+done
+finish

@@ -1,0 +1,32 @@
+# Shared by the shell tests: a scratch folder, assertions and a tally.
+# Usage: . lib.sh  (expects BUILD and SRC set by the caller)
+set -u
+T=$(mktemp -d "${TMPDIR:-/tmp}/artsig-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+ARTSIG=${ARTSIG_CLI:-$BUILD/cli/artsig}
+VEC=${ARTSIG_VECTORS:-$SRC/../shared/vectors}
+passed=0 failed=0
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# expect_exit CODE DESCRIPTION COMMAND...: run COMMAND, compare its exit code;
+# stderr is kept in $T/err for further checks.
+expect_exit() {
+    want=$1 what=$2
+    shift 2
+    "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$what: exit $got, want $want: $(head -c 300 "$T/err")"; fi
+}
+
+# A refusal must say why in exactly one line on stderr.
+expect_one_line_error() {
+    n=$(wc -l <"$T/err")
+    if [ "$n" -eq 1 ]; then ok; else bad "$1: $n lines on stderr: $(cat "$T/err")"; fi
+}
+
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
