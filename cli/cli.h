@@ -1,0 +1,62 @@
+/* The artsig command line: shared conventions of all commands.
+ * The CLI uses only libartsig's public API. */
+#ifndef ARTSIG_CLI_H
+#define ARTSIG_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <artsig.h>
+
+/* Exit codes shared by every command (mender-artifact compatible where they overlap). */
+enum {
+    EXIT_OK = 0,
+    EXIT_INVALID = 1, /* a signature or artifact was checked and refused */
+    EXIT_USAGE = 2,   /* bad command line */
+    EXIT_IO = 3       /* a file or key could not be read or written */
+};
+
+struct command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+};
+
+/* Print "artsig: <message>" to stderr; returns `code`. */
+int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report a libartsig failure: the library's detail and the exit code it maps to. */
+int die_lib(int status, const char *context);
+/* The exit code for a library status: key/file problems are EXIT_IO,
+ * refusals of signed content EXIT_INVALID. */
+int exit_code_for(int status);
+
+/* One line "artsig COMMAND: message (see 'artsig COMMAND --help')"; returns EXIT_USAGE. */
+int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Read all of a file (or stdin for "-") into memory, at most `max` bytes. */
+int read_input(uint8_t **out, size_t *len, const char *path, size_t max);
+
+/* Load a key; when the key is encrypted the passphrase is read from
+ * `passphrase_file` (NULL: refuse encrypted keys). */
+int load_key(artsig_key **out, const char *path, const char *passphrase_file);
+
+/* An output written to a temporary file beside its destination and renamed
+ * into place only by output_commit(); output_abort() (or a signal) removes it. */
+struct output {
+    char *dest;
+    char *tmp;
+    int fd;
+};
+int output_open(struct output *o, const char *dest, unsigned mode);
+int output_write(struct output *o, const void *data, size_t len);
+int output_commit(struct output *o);
+void output_abort(struct output *o);
+/* Remove every output not yet committed; installed for SIGINT/SIGTERM/SIGHUP. */
+void output_install_signal_cleanup(void);
+
+int cmd_keygen(int argc, char **argv);
+int cmd_sign_blob(int argc, char **argv);
+int cmd_verify_blob(int argc, char **argv);
+
+#endif

@@ -1,0 +1,218 @@
+/* Key and blob commands: keygen, sign-blob, verify-blob. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* Blobs are signed whole (pure Ed25519 needs the whole message). */
+#define BLOB_MAX ((size_t)256 * 1024 * 1024)
+#define MAX_VERIFY_KEYS 32
+
+static const char keygen_usage[] =
+    "usage: artsig keygen --type rsa3072|ecdsa-p256|ed25519 -o PRIVATE_KEY -p PUBLIC_KEY\n"
+    "Writes the private key as PKCS#8 PEM (mode 0600) and the public key as SPKI PEM.\n";
+
+static const char sign_blob_usage[] =
+    "usage: artsig sign-blob -k PRIVATE_KEY [--passphrase-file FILE] FILE|-\n"
+    "Prints the signature of FILE in Mender's encoding, base64, on stdout.\n";
+
+static const char verify_blob_usage[] =
+    "usage: artsig verify-blob -k PUBLIC_KEY [-k PUBLIC_KEY]... -s SIGFILE FILE|-\n"
+    "Keys are tried in order; exit 0 when one verifies, 1 when none does,\n"
+    "2 on a usage error, 3 when a file or key cannot be read.\n";
+
+static int parse_key_type(artsig_key_type *out, const char *name)
+{
+    static const struct {
+        const char *name;
+        artsig_key_type type;
+    } types[] = {{"rsa3072", ARTSIG_KEY_RSA},
+                 {"ecdsa-p256", ARTSIG_KEY_ECDSA_P256},
+                 {"ed25519", ARTSIG_KEY_ED25519}};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(name, types[i].name) == 0) {
+            *out = types[i].type;
+            return 0;
+        }
+    return -1;
+}
+
+static int write_pem(struct output *o, const char *path, unsigned mode, const artsig_key *key,
+                     artsig_key_export_form form)
+{
+    char *pem;
+    size_t len;
+    int rc = artsig_key_export(&pem, &len, key, form);
+    if (rc != ARTSIG_OK)
+        return die_lib(rc, path);
+    rc = output_open(o, path, mode);
+    if (rc == EXIT_OK)
+        rc = output_write(o, pem, len);
+    artsig_key_free_pem(pem, len);
+    return rc;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+    static const struct option opts[] = {{"type", required_argument, NULL, 't'},
+                                         {"output", required_argument, NULL, 'o'},
+                                         {"public", required_argument, NULL, 'p'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    const char *type_name = NULL, *priv_path = NULL, *pub_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "+t:o:p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 't': type_name = optarg; break;
+        case 'o': priv_path = optarg; break;
+        case 'p': pub_path = optarg; break;
+        case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
+        default: return usage_error("keygen", "invalid option");
+        }
+    }
+    if (optind != argc)
+        return usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+    if (!type_name || !priv_path || !pub_path)
+        return usage_error("keygen", "--type, -o and -p are required");
+    artsig_key_type type;
+    if (parse_key_type(&type, type_name) != 0)
+        return usage_error("keygen", "unknown key type '%s'", type_name);
+    if (strcmp(priv_path, pub_path) == 0)
+        return usage_error("keygen", "-o and -p name the same file");
+
+    artsig_key *key;
+    int rc = artsig_key_generate(&key, type);
+    if (rc != ARTSIG_OK)
+        return die_lib(rc, "keygen");
+    struct output priv = {.fd = -1}, pub = {.fd = -1};
+    rc = write_pem(&priv, priv_path, 0600, key, ARTSIG_EXPORT_PRIVATE_PKCS8_PEM);
+    if (rc == EXIT_OK)
+        rc = write_pem(&pub, pub_path, 0644, key, ARTSIG_EXPORT_PUBLIC_SPKI_PEM);
+    /* Both files appear together or neither does. */
+    if (rc == EXIT_OK)
+        rc = output_commit(&priv);
+    if (rc == EXIT_OK)
+        rc = output_commit(&pub);
+    output_abort(&priv);
+    output_abort(&pub);
+    artsig_key_free(key);
+    return rc;
+}
+
+int cmd_sign_blob(int argc, char **argv)
+{
+    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"passphrase-file", required_argument, NULL, 'P'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    const char *key_path = NULL, *pass_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "+k:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': key_path = optarg; break;
+        case 'P': pass_path = optarg; break;
+        case 'h': fputs(sign_blob_usage, stdout); return EXIT_OK;
+        default: return usage_error("sign-blob", "invalid option");
+        }
+    }
+    if (!key_path)
+        return usage_error("sign-blob", "-k PRIVATE_KEY is required");
+    if (argc - optind != 1)
+        return usage_error("sign-blob", "exactly one FILE is required");
+
+    artsig_key *key;
+    int rc = load_key(&key, key_path, pass_path);
+    if (rc != EXIT_OK)
+        return rc;
+    uint8_t *blob = NULL;
+    size_t blob_len;
+    rc = read_input(&blob, &blob_len, argv[optind], BLOB_MAX);
+    if (rc == EXIT_OK) {
+        uint8_t sig[ARTSIG_SIGNATURE_MAX];
+        size_t sig_len;
+        char text[ARTSIG_SIGNATURE_B64_MAX];
+        int st = artsig_sign(sig, &sig_len, key, blob, blob_len);
+        if (st == ARTSIG_OK)
+            st = artsig_signature_encode(text, sig, sig_len);
+        if (st != ARTSIG_OK)
+            rc = die(EXIT_IO, "%s: %s", key_path, artsig_last_error());
+        else if (puts(text) < 0 || fflush(stdout) != 0)
+            rc = die(EXIT_IO, "cannot write the signature to stdout");
+    }
+    free(blob);
+    artsig_key_free(key);
+    return rc;
+}
+
+int cmd_verify_blob(int argc, char **argv)
+{
+    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"signature", required_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {0}};
+    const char *key_paths[MAX_VERIFY_KEYS];
+    size_t nkeys = 0;
+    const char *sig_path = NULL;
+    int c;
+    while ((c = getopt_long(argc, argv, "+k:s:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k':
+            if (nkeys == MAX_VERIFY_KEYS)
+                return usage_error("verify-blob", "at most %d keys", MAX_VERIFY_KEYS);
+            key_paths[nkeys++] = optarg;
+            break;
+        case 's': sig_path = optarg; break;
+        case 'h': fputs(verify_blob_usage, stdout); return EXIT_OK;
+        default: return usage_error("verify-blob", "invalid option");
+        }
+    }
+    if (nkeys == 0)
+        return usage_error("verify-blob", "at least one -k PUBLIC_KEY is required");
+    if (!sig_path)
+        return usage_error("verify-blob", "-s SIGFILE is required");
+    if (argc - optind != 1)
+        return usage_error("verify-blob", "exactly one FILE is required");
+    if (strcmp(sig_path, "-") == 0 && strcmp(argv[optind], "-") == 0)
+        return usage_error("verify-blob", "the signature and FILE cannot both be stdin");
+
+    artsig_keyring *ring;
+    if (artsig_keyring_new(&ring) != ARTSIG_OK)
+        return die(EXIT_IO, "out of memory");
+    int rc = EXIT_OK;
+    for (size_t i = 0; i < nkeys && rc == EXIT_OK; i++) {
+        artsig_key *key;
+        rc = load_key(&key, key_paths[i], NULL);
+        if (rc == EXIT_OK) {
+            if (artsig_keyring_add(ring, key) != ARTSIG_OK)
+                rc = die(EXIT_IO, "out of memory");
+            artsig_key_free(key);
+        }
+    }
+    uint8_t *text = NULL, *blob = NULL;
+    size_t text_len, blob_len;
+    if (rc == EXIT_OK)
+        rc = read_input(&text, &text_len, sig_path, ARTSIG_SIGNATURE_B64_MAX + 64);
+    if (rc == EXIT_OK)
+        rc = read_input(&blob, &blob_len, argv[optind], BLOB_MAX);
+    if (rc == EXIT_OK) {
+        uint8_t sig[ARTSIG_SIGNATURE_MAX];
+        size_t sig_len, index;
+        int st = artsig_signature_decode(sig, &sig_len, (const char *)text, text_len);
+        if (st == ARTSIG_OK)
+            st = artsig_keyring_verify(&index, ring, blob, blob_len, sig, sig_len);
+        if (st == ARTSIG_OK) {
+            char fpr[65];
+            if (artsig_key_fingerprint_hex(fpr, artsig_keyring_get(ring, index)) != ARTSIG_OK)
+                fpr[0] = 0;
+            printf("verified by key %zu (%s, sha256:%s)\n", index + 1, key_paths[index], fpr);
+        } else {
+            rc = die(EXIT_INVALID, "%s: %s", sig_path, artsig_last_error());
+        }
+    }
+    free(text);
+    free(blob);
+    artsig_keyring_free(ring);
+    return rc;
+}
