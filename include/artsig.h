@@ -8,5 +8,6 @@
 #include <artsig/key.h>
 #include <artsig/signature.h>
 #include <artsig/manifest.h>
+#include <artsig/reader.h>
 
 #endif

@@ -81,6 +81,12 @@ int asig_fail_ssl(int status, const char *fmt, ...)
     return status;
 }
 
+int asig_fail_saved(int status, const char *detail)
+{
+    snprintf(last_error, sizeof last_error, "%s", detail);
+    return status;
+}
+
 void artsig_free(void *ptr)
 {
     free(ptr);

@@ -68,20 +68,6 @@ static bool name_valid(const char *s, size_t len)
            artsig_payload_name_valid(s + DATA_PREFIX_LEN, len - DATA_PREFIX_LEN);
 }
 
-/* Names in error details may come from hostile input: keep them short and
- * free of control characters. */
-#define SHOWN_MAX 60
-static const char *printable(char buf[static SHOWN_MAX + 4], const char *s, size_t len)
-{
-    size_t n = len < SHOWN_MAX ? len : SHOWN_MAX;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-    }
-    strcpy(buf + n, len > n ? "..." : "");
-    return buf;
-}
-
 /* Index of `name`, or where it would be inserted; true when present. */
 static bool find(const artsig_manifest *m, const char *name, size_t *pos)
 {
@@ -153,7 +139,7 @@ void artsig_manifest_free(artsig_manifest *m)
 
 static int parse_line(artsig_manifest *m, const char *s, size_t len, size_t line)
 {
-    char shown[SHOWN_MAX + 4];
+    char shown[ASIG_SHOWN_MAX + 4];
     if (len == 0)
         return asig_fail(ARTSIG_EMANIFEST, "line %zu: blank line", line);
     if (memchr(s, '\0', len))
@@ -180,7 +166,7 @@ static int parse_line(artsig_manifest *m, const char *s, size_t len, size_t line
                          line);
     if (!name_valid(name, name_len))
         return asig_fail(ARTSIG_EMANIFEST, "line %zu: invalid name \"%s\"", line,
-                         printable(shown, name, name_len));
+                         asig_printable(shown, name, name_len));
     struct entry *e = new_entry(name, name_len, digest);
     if (!e)
         return asig_fail(ARTSIG_ENOMEM, "line %zu", line);
@@ -188,7 +174,7 @@ static int parse_line(artsig_manifest *m, const char *s, size_t len, size_t line
     if (find(m, e->name, &pos)) {
         free(e);
         return asig_fail(ARTSIG_EMANIFEST, "line %zu: duplicate name %s", line,
-                         printable(shown, name, name_len));
+                         asig_printable(shown, name, name_len));
     }
     int rc = insert_at(m, pos, e, name_len);
     if (rc != ARTSIG_OK)
@@ -235,11 +221,11 @@ int artsig_manifest_add(artsig_manifest *m, const char *name,
 {
     if (!m || !name || !digest)
         return asig_fail(ARTSIG_EINVAL, "artsig_manifest_add: NULL argument");
-    char shown[SHOWN_MAX + 4];
+    char shown[ASIG_SHOWN_MAX + 4];
     size_t len = strlen(name);
     if (!name_valid(name, len))
         return asig_fail(ARTSIG_EINVAL, "invalid manifest name \"%s\"",
-                         printable(shown, name, len));
+                         asig_printable(shown, name, len));
     if (m->n == ARTSIG_MANIFEST_MAX_ENTRIES)
         return asig_fail(ARTSIG_ELIMIT, "manifest already has %d entries",
                          ARTSIG_MANIFEST_MAX_ENTRIES);
@@ -249,10 +235,10 @@ int artsig_manifest_add(artsig_manifest *m, const char *name,
     size_t pos;
     if (find(m, name, &pos))
         return asig_fail(ARTSIG_EINVAL, "duplicate manifest name %s",
-                         printable(shown, name, len));
+                         asig_printable(shown, name, len));
     struct entry *e = new_entry(name, len, digest);
     if (!e)
-        return asig_fail(ARTSIG_ENOMEM, "manifest entry %s", printable(shown, name, len));
+        return asig_fail(ARTSIG_ENOMEM, "manifest entry %s", asig_printable(shown, name, len));
     int rc = insert_at(m, pos, e, len);
     if (rc != ARTSIG_OK)
         free(e);
@@ -313,9 +299,9 @@ int artsig_manifest_lookup(const uint8_t **digest, const artsig_manifest *m, con
         return asig_fail(ARTSIG_EINVAL, "artsig_manifest_lookup: NULL argument");
     size_t pos;
     if (!find(m, name, &pos)) {
-        char shown[SHOWN_MAX + 4];
+        char shown[ASIG_SHOWN_MAX + 4];
         return asig_fail(ARTSIG_ENOTFOUND, "no manifest entry named \"%s\"",
-                         printable(shown, name, strlen(name)));
+                         asig_printable(shown, name, strlen(name)));
     }
     *digest = m->v[pos]->digest;
     return ARTSIG_OK;

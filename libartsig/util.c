@@ -50,6 +50,17 @@ int asig_read_file(uint8_t **out, size_t *len, const char *path, size_t max)
     return ARTSIG_OK;
 }
 
+const char *asig_printable(char buf[static ASIG_SHOWN_MAX + 4], const char *s, size_t len)
+{
+    size_t n = len < ASIG_SHOWN_MAX ? len : ASIG_SHOWN_MAX;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    strcpy(buf + n, len > n ? "..." : "");
+    return buf;
+}
+
 int asig_sodium_ready(void)
 {
     /* sodium_init() is thread-safe and returns 1 once already initialised. */

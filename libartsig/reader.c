@@ -1,0 +1,1244 @@
+/* The streaming reader. Every tar layer is libarchive's: the outer,
+ * uncompressed tar, and each header or data member as a second archive whose
+ * read callback pulls the member's bytes straight out of the outer one and
+ * hashes them on the way. Member grammar and trust order follow FORMAT.md;
+ * info.c turns the header files into facts once their digest matched. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <json-c/json.h>
+
+#include "info_internal.h"
+
+/* Input is read in blocks of this size (fd and pull modes); libarchive hands
+ * out pointers into it, so payload data is never copied in between. */
+#define INPUT_BLOCK (128 * 1024)
+/* header-info, the scripts, and type-info, meta-data and files per payload. */
+#define HEADER_FILES_MAX (1 + ARTSIG_LIMIT_SCRIPTS + 3 * ARTSIG_LIMIT_PAYLOADS)
+#define HEADER_NAME_MAX 255
+/* Internal status: header-only reading is complete; never returned. */
+#define STOP 1
+
+struct compression {
+    const char *suffix;
+    const char *label;
+    uint8_t magic[6];
+    size_t magic_len;
+    int (*enable)(struct archive *);
+};
+
+/* Named by the suffix only, as the reference tools do; the magic bytes are
+ * cross-checked so that a name cannot select a different decoder. */
+static const struct compression compressions[] = {
+    {"", "uncompressed", {0}, 0, NULL},
+    {".gz", "gzip", {0x1f, 0x8b}, 2, archive_read_support_filter_gzip},
+    {".xz", "xz", {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00}, 6, archive_read_support_filter_xz},
+    {".zst", "zstd", {0x28, 0xb5, 0x2f, 0xfd}, 4, archive_read_support_filter_zstd},
+};
+#define NCOMPRESSIONS (sizeof compressions / sizeof compressions[0])
+#define MAGIC_MAX 6
+
+/* Outer members in their only valid order. */
+enum kind {
+    K_START,
+    K_VERSION,
+    K_MANIFEST,
+    K_SIG,
+    K_AUGMENT,
+    K_HEADER,
+    K_HEADER_AUGMENT,
+    K_DATA,
+    K_UNKNOWN
+};
+
+struct header_file {
+    char *name;
+    size_t len;
+    uint8_t data[];
+};
+
+/* Push mode: the parser runs on `thread` and takes the caller's buffers one
+ * at a time. The caller waits inside push()/finish() while the worker runs,
+ * so the two never run at once. */
+struct channel {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    const uint8_t *data; /* offered by push(), taken by the worker */
+    size_t len;
+    bool wants; /* the worker is done with the last buffer and waits */
+    bool eof;   /* finish() was called */
+    bool abort; /* the reader is freed before finish() */
+    bool done;  /* the worker ended; verdict and detail hold its result */
+    int verdict;
+    char detail[512];
+};
+
+enum run_state { RUN_NEW, RUN_PUSH, RUN_DONE };
+
+struct artsig_reader {
+    const artsig_keyring *keyring;
+    artsig_reader_callbacks cb;
+    void *userdata;
+    bool header_only;
+    enum run_state state;
+
+    /* Input */
+    ssize_t (*source)(artsig_reader *r, const void **buf);
+    int fd;
+    artsig_read_cb pull;
+    void *pull_data;
+    uint8_t *block;
+    struct channel *push;
+    uint64_t delivered;   /* bytes handed to libarchive */
+    uint64_t nonzero_end; /* offset just past the last non-zero byte delivered */
+    bool input_eof;
+    int pending; /* a failure inside a libarchive callback, with its detail */
+
+    struct archive *outer;
+    artsig_sha256_ctx *sha;
+    artsig_info *info;
+    bool info_ready;
+
+    /* What the members read so far established. */
+    enum kind stage;
+    char last[32]; /* name of the last member accepted, for details */
+    uint8_t version_digest[ARTSIG_DIGEST_LEN];
+    uint8_t *manifest_raw;
+    size_t manifest_len;
+    artsig_manifest *manifest, *augment;
+    bool signed_;
+    size_t key_index;
+    const struct compression *header_comp, *augment_comp;
+    uint8_t header_digest[ARTSIG_DIGEST_LEN], augment_digest[ARTSIG_DIGEST_LEN];
+    size_t payloads, next_payload, files;
+
+    /* Header files, held until the member's digest matched. */
+    struct header_file **hfiles;
+    size_t nhfiles, hfiles_cap;
+    uint64_t htotal;
+};
+
+/* One header or data member, read as an archive of its own. */
+struct member {
+    artsig_reader *r;
+    const char *name;
+    const struct compression *comp;
+    artsig_sha256_ctx *sha; /* NULL: the member's bytes are not digested */
+    uint64_t pulled;
+    unsigned candidates; /* compressions whose magic the first bytes still match */
+};
+
+static bool has_keys(const artsig_reader *r)
+{
+    return r->keyring && artsig_keyring_count(r->keyring) > 0;
+}
+
+/* ---- Errors ---- */
+
+static const char *archive_message(struct archive *a)
+{
+    const char *s = archive_error_string(a);
+    return s ? s : "unreadable";
+}
+
+/* A failure reported by the outer archive. When the input had already ended
+ * it is a truncation, otherwise the bytes were wrong. */
+static int outer_fail(artsig_reader *r, const char *where, const char *member)
+{
+    if (r->pending)
+        return r->pending;
+    if (archive_errno(r->outer) == ENOMEM)
+        return asig_fail(ARTSIG_ENOMEM, "%s %s", where, member);
+    if (r->input_eof)
+        return asig_fail(ARTSIG_ETRUNCATED, "input ends %s %s (%s)", where, member,
+                         archive_message(r->outer));
+    return asig_fail(ARTSIG_EFORMAT, "%s %s: %s", where, member, archive_message(r->outer));
+}
+
+/* A failure of a member's own archive: its bytes are corrupt, unless pulling
+ * them from the outer archive failed first. */
+static int inner_fail(artsig_reader *r, struct archive *a, const char *member)
+{
+    if (r->pending)
+        return r->pending;
+    if (archive_errno(a) == ENOMEM)
+        return asig_fail(ARTSIG_ENOMEM, "%s", member);
+    return asig_fail(ARTSIG_EFORMAT, "%s: %s", member, archive_message(a));
+}
+
+static int callback_result(int rc, const char *which)
+{
+    return rc ? asig_fail(ARTSIG_ECANCELLED, "the %s callback returned %d", which, rc)
+              : ARTSIG_OK;
+}
+
+static int digest_mismatch(const char *what, const uint8_t want[ARTSIG_DIGEST_LEN],
+                           const uint8_t got[ARTSIG_DIGEST_LEN])
+{
+    char w[ARTSIG_DIGEST_HEX_LEN + 1], g[ARTSIG_DIGEST_HEX_LEN + 1];
+    artsig_digest_to_hex(w, want);
+    artsig_digest_to_hex(g, got);
+    return asig_fail(ARTSIG_EDIGEST, "%s: manifest lists sha256 %s, content has %s", what, w,
+                     g);
+}
+
+static int check_digest(artsig_sha256_ctx *sha, const uint8_t want[ARTSIG_DIGEST_LEN],
+                        const char *what)
+{
+    uint8_t got[ARTSIG_DIGEST_LEN];
+    int rc = artsig_sha256_final(got, sha);
+    if (rc != ARTSIG_OK)
+        return rc;
+    return artsig_digest_equal(got, want) ? ARTSIG_OK : digest_mismatch(what, want, got);
+}
+
+/* ---- Input ---- */
+
+static ssize_t fd_source(artsig_reader *r, const void **buf)
+{
+    for (;;) {
+        ssize_t n = read(r->fd, r->block, INPUT_BLOCK);
+        if (n >= 0) {
+            *buf = r->block;
+            return n;
+        }
+        if (errno != EINTR) {
+            r->pending = asig_fail(ARTSIG_EIO, "reading the artifact: %s", strerror(errno));
+            return -1;
+        }
+    }
+}
+
+static ssize_t pull_source(artsig_reader *r, const void **buf)
+{
+    ssize_t n = r->pull(r->block, INPUT_BLOCK, r->pull_data);
+    if (n < 0) {
+        r->pending = asig_fail(ARTSIG_EIO, "the read callback failed (%zd)", n);
+        return -1;
+    }
+    if ((size_t)n > INPUT_BLOCK) {
+        r->pending = asig_fail(ARTSIG_EINVAL, "the read callback returned %zd bytes, more than "
+                                              "the %d asked for", n, INPUT_BLOCK);
+        return -1;
+    }
+    *buf = r->block;
+    return n;
+}
+
+static ssize_t push_source(artsig_reader *r, const void **buf)
+{
+    struct channel *c = r->push;
+    pthread_mutex_lock(&c->lock);
+    c->wants = true;
+    pthread_cond_broadcast(&c->cond);
+    while (!c->data && !c->eof && !c->abort)
+        pthread_cond_wait(&c->cond, &c->lock);
+    ssize_t n = 0;
+    if (c->abort) {
+        r->pending = asig_fail(ARTSIG_ECANCELLED, "the reader was freed before finish()");
+        n = -1;
+    } else if (c->data) {
+        *buf = c->data;
+        n = (ssize_t)c->len;
+        c->data = NULL;
+        c->wants = false;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+/* All input passes here. Only zero bytes may follow the archive's end, so
+ * remember where the last non-zero byte was; a block's zero tail is scanned
+ * from its end, which costs nothing for ordinary data. */
+static ssize_t next_input(artsig_reader *r, const void **buf)
+{
+    if (r->input_eof)
+        return 0;
+    ssize_t n = r->source(r, buf);
+    if (n == 0)
+        r->input_eof = true;
+    if (n <= 0)
+        return n;
+    const uint8_t *p = *buf;
+    size_t i = (size_t)n;
+    while (i > 0 && p[i - 1] == 0)
+        i--;
+    if (i > 0)
+        r->nonzero_end = r->delivered + i;
+    r->delivered += (uint64_t)n;
+    return n;
+}
+
+static la_ssize_t outer_read(struct archive *a, void *p, const void **buf)
+{
+    artsig_reader *r = p;
+    ssize_t n = next_input(r, buf);
+    if (n < 0)
+        archive_set_error(a, EIO, "input failed");
+    return n;
+}
+
+/* ---- Members as archives of their own ---- */
+
+static int check_magic(struct member *m, const uint8_t *p, size_t len)
+{
+    for (size_t i = 0; i < len && m->pulled + i < MAGIC_MAX; i++) {
+        size_t pos = (size_t)m->pulled + i;
+        for (size_t c = 1; c < NCOMPRESSIONS; c++) {
+            const struct compression *k = &compressions[c];
+            if (!(m->candidates & (1u << c)) || pos >= k->magic_len)
+                continue;
+            if (p[i] != k->magic[pos]) {
+                m->candidates &= ~(1u << c);
+                if (k == m->comp)
+                    return asig_fail(ARTSIG_EFORMAT, "%s: content is not %s data", m->name,
+                                     k->label);
+            } else if (pos + 1 == k->magic_len && k != m->comp) {
+                return asig_fail(ARTSIG_EFORMAT, "%s: named as %s but its content is %s",
+                                 m->name, m->comp->label, k->label);
+            }
+        }
+    }
+    return ARTSIG_OK;
+}
+
+/* Read callback of a member's archive: the next piece of the outer entry,
+ * without a copy. */
+static la_ssize_t member_read(struct archive *a, void *p, const void **buf)
+{
+    (void)a;
+    struct member *m = p;
+    artsig_reader *r = m->r;
+    size_t len = 0;
+    la_int64_t offset;
+    int ar;
+    do
+        ar = archive_read_data_block(r->outer, buf, &len, &offset);
+    while (ar == ARCHIVE_OK && len == 0);
+    if (ar == ARCHIVE_EOF)
+        return 0;
+    if (ar != ARCHIVE_OK) {
+        r->pending = outer_fail(r, "inside", m->name);
+        return -1;
+    }
+    if ((uint64_t)offset != m->pulled) {
+        r->pending = asig_fail(ARTSIG_EFORMAT, "%s: data with holes", m->name);
+        return -1;
+    }
+    int rc = check_magic(m, *buf, len);
+    if (rc == ARTSIG_OK && m->sha)
+        rc = artsig_sha256_update(m->sha, *buf, len);
+    if (rc != ARTSIG_OK) {
+        r->pending = rc;
+        return -1;
+    }
+    m->pulled += len;
+    return (la_ssize_t)len;
+}
+
+/* The digest must cover every byte of the member, also those after the
+ * inner archive's end. */
+static int drain_member(struct member *m)
+{
+    const void *buf;
+    la_ssize_t n;
+    while ((n = member_read(NULL, m, &buf)) > 0)
+        ;
+    return n < 0 ? m->r->pending : ARTSIG_OK;
+}
+
+static int open_member(struct archive **out, struct member *m)
+{
+    artsig_reader *r = m->r;
+    m->candidates = ((1u << NCOMPRESSIONS) - 1) & ~1u;
+    struct archive *a = archive_read_new();
+    if (!a)
+        return asig_fail(ARTSIG_ENOMEM, "%s", m->name);
+    int rc = ARTSIG_OK;
+    /* A filter that libarchive would run as an external program is refused. */
+    if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+        (m->comp->enable && m->comp->enable(a) != ARCHIVE_OK))
+        rc = asig_fail(ARTSIG_EUNSUPPORTED, "%s: this libarchive cannot read %s tar", m->name,
+                       m->comp->label);
+    else if (archive_read_open(a, m, NULL, member_read, NULL) != ARCHIVE_OK)
+        rc = inner_fail(r, a, m->name);
+    /* libarchive would undo a second compression layer too; one is allowed. */
+    else if (archive_filter_count(a) != (m->comp->enable ? 2 : 1))
+        rc = asig_fail(ARTSIG_EFORMAT, "%s: not a single layer of %s data", m->name,
+                       m->comp->label);
+    if (rc != ARTSIG_OK) {
+        archive_read_free(a);
+        return rc;
+    }
+    *out = a;
+    return ARTSIG_OK;
+}
+
+/* Entries inside header and data members must be plain files. */
+static int check_inner_entry(struct archive_entry *e, const char *member, const char *name)
+{
+    char shown[ASIG_SHOWN_MAX + 4];
+    if (!name)
+        return asig_fail(ARTSIG_EUNSAFE, "%s: entry without a usable name", member);
+    const char *what = NULL;
+    if (archive_entry_hardlink(e))
+        what = "a hard link";
+    else if (archive_entry_symlink(e) || archive_entry_filetype(e) == AE_IFLNK)
+        what = "a symbolic link";
+    else if (archive_entry_filetype(e) == AE_IFDIR)
+        what = "a directory";
+    else if (archive_entry_filetype(e) != AE_IFREG)
+        what = "a device or special file";
+    if (what)
+        return asig_fail(ARTSIG_EUNSAFE, "%s: %s is %s", member,
+                         asig_printable(shown, name, strlen(name)), what);
+    if (archive_entry_sparse_count(e) > 0 || !archive_entry_size_is_set(e) ||
+        archive_entry_size(e) < 0)
+        return asig_fail(ARTSIG_EFORMAT, "%s: %s is a sparse file or has no size", member,
+                         asig_printable(shown, name, strlen(name)));
+    return ARTSIG_OK;
+}
+
+/* ---- Header members ---- */
+
+static void free_header_files(artsig_reader *r)
+{
+    for (size_t i = 0; i < r->nhfiles; i++)
+        free(r->hfiles[i]);
+    r->nhfiles = 0;
+    r->htotal = 0;
+}
+
+/* Checked while decompressing, so that a bomb stops early. */
+static int check_header_size(struct archive *a, const char *member)
+{
+    if (archive_filter_bytes(a, 0) > ARTSIG_LIMIT_HEADER_TOTAL)
+        return asig_fail(ARTSIG_ELIMIT, "%s: more than %d bytes uncompressed", member,
+                         ARTSIG_LIMIT_HEADER_TOTAL);
+    return ARTSIG_OK;
+}
+
+static int buffer_header_file(artsig_reader *r, struct archive *a, const char *member,
+                              struct archive_entry *e)
+{
+    const char *name = archive_entry_pathname(e);
+    int rc = check_inner_entry(e, member, name);
+    if (rc != ARTSIG_OK)
+        return rc;
+    char shown[ASIG_SHOWN_MAX + 4];
+    size_t name_len = strlen(name);
+    if (name_len > HEADER_NAME_MAX)
+        return asig_fail(ARTSIG_EFORMAT, "%s: file name longer than %d bytes: %s", member,
+                         HEADER_NAME_MAX, asig_printable(shown, name, name_len));
+    if (r->nhfiles == HEADER_FILES_MAX)
+        return asig_fail(ARTSIG_ELIMIT, "%s: more than %d files", member, HEADER_FILES_MAX);
+    int64_t size = archive_entry_size(e);
+    if (size > ARTSIG_LIMIT_HEADER_FILE)
+        return asig_fail(ARTSIG_ELIMIT, "%s: %s is %lld bytes, more than %d", member,
+                         asig_printable(shown, name, name_len), (long long)size,
+                         ARTSIG_LIMIT_HEADER_FILE);
+    if ((uint64_t)size > ARTSIG_LIMIT_HEADER_TOTAL - r->htotal)
+        return asig_fail(ARTSIG_ELIMIT, "%s: files larger than %d bytes in total", member,
+                         ARTSIG_LIMIT_HEADER_TOTAL);
+    if (r->nhfiles == r->hfiles_cap) {
+        size_t cap = r->hfiles_cap ? 2 * r->hfiles_cap : 16;
+        struct header_file **v = realloc(r->hfiles, cap * sizeof *v);
+        if (!v)
+            return asig_fail(ARTSIG_ENOMEM, "%s: file list", member);
+        r->hfiles = v;
+        r->hfiles_cap = cap;
+    }
+    struct header_file *f = malloc(sizeof *f + (size_t)size + name_len + 1);
+    if (!f)
+        return asig_fail(ARTSIG_ENOMEM, "%s: %s", member, asig_printable(shown, name, name_len));
+    f->len = (size_t)size;
+    f->name = (char *)f->data + size;
+    memcpy(f->name, name, name_len + 1);
+    r->hfiles[r->nhfiles++] = f;
+    r->htotal += (uint64_t)size;
+    size_t got = 0;
+    while (got < f->len) {
+        la_ssize_t n = archive_read_data(a, f->data + got, f->len - got);
+        if (n < 0)
+            return inner_fail(r, a, member);
+        if (n == 0)
+            break;
+        got += (size_t)n;
+        if ((rc = check_header_size(a, member)) != ARTSIG_OK)
+            return rc;
+    }
+    if (got != f->len)
+        return asig_fail(ARTSIG_EFORMAT, "%s: %s ends early", member,
+                         asig_printable(shown, name, name_len));
+    return ARTSIG_OK;
+}
+
+/* Reads header.tar[ext] or header-augment.tar[ext]; its files reach info.c
+ * only after the member's digest matched. */
+static int read_header_member(artsig_reader *r, const char *name,
+                              const struct compression *comp,
+                              const uint8_t digest[ARTSIG_DIGEST_LEN], int augment)
+{
+    struct member m = {.r = r, .name = name, .comp = comp, .sha = r->sha};
+    struct archive *a;
+    int rc = open_member(&a, &m);
+    if (rc != ARTSIG_OK)
+        return rc;
+    while (rc == ARTSIG_OK) {
+        struct archive_entry *e;
+        int ar = archive_read_next_header(a, &e);
+        if (ar == ARCHIVE_EOF)
+            break;
+        rc = ar == ARCHIVE_OK ? check_header_size(a, name) : inner_fail(r, a, name);
+        if (rc == ARTSIG_OK)
+            rc = buffer_header_file(r, a, name, e);
+    }
+    if (rc == ARTSIG_OK)
+        rc = drain_member(&m);
+    archive_read_free(a);
+    if (rc == ARTSIG_OK)
+        rc = check_digest(r->sha, digest, name);
+    for (size_t i = 0; rc == ARTSIG_OK && i < r->nhfiles; i++)
+        rc = asig_info_header_file(r->info, augment, r->hfiles[i]->name, r->hfiles[i]->data,
+                                   r->hfiles[i]->len);
+    free_header_files(r);
+    return rc;
+}
+
+/* Every header file is known: the facts are complete and the consumer may
+ * look at them. */
+static int header_complete(artsig_reader *r)
+{
+    int rc = asig_info_header_done(r->info);
+    if (rc != ARTSIG_OK)
+        return rc;
+    r->payloads = artsig_info_payload_count(r->info);
+    if (r->payloads > ARTSIG_LIMIT_PAYLOADS)
+        return asig_fail(ARTSIG_ELIMIT, "%zu payloads, more than %d", r->payloads,
+                         ARTSIG_LIMIT_PAYLOADS);
+    if (r->cb.header && (rc = callback_result(r->cb.header(r->info, r->userdata), "header")))
+        return rc;
+    return r->header_only ? STOP : ARTSIG_OK;
+}
+
+/* ---- Data members ---- */
+
+static int read_payload_file(artsig_reader *r, struct archive *a, const char *member,
+                             size_t payload, struct archive_entry *e)
+{
+    const char *name = archive_entry_pathname(e);
+    int rc = check_inner_entry(e, member, name);
+    if (rc != ARTSIG_OK)
+        return rc;
+    char shown[ASIG_SHOWN_MAX + 4];
+    size_t name_len = strlen(name);
+    if (!artsig_payload_name_valid(name, name_len))
+        return asig_fail(ARTSIG_EUNSAFE, "%s: unsafe file name \"%s\"", member,
+                         asig_printable(shown, name, name_len));
+    if (++r->files > ARTSIG_LIMIT_FILES)
+        return asig_fail(ARTSIG_ELIMIT, "more than %d payload files", ARTSIG_LIMIT_FILES);
+    size_t index;
+    const uint8_t *want;
+    rc = asig_info_find_file(&index, &want, r->info, payload, name);
+    if (rc == ARTSIG_ENOTFOUND)
+        return asig_fail(ARTSIG_EFORMAT, "%s: %s is not listed in the manifest", member, name);
+    if (rc != ARTSIG_OK)
+        return rc;
+    const char *listed;
+    int64_t seen;
+    const uint8_t *unused;
+    if ((rc = artsig_info_file(&listed, &seen, &unused, r->info, payload, index)) != ARTSIG_OK)
+        return rc;
+    if (seen >= 0)
+        return asig_fail(ARTSIG_EFORMAT, "%s: %s appears twice", member, name);
+    char what[sizeof "data/NNNN/" + ARTSIG_NAME_MAX];
+    snprintf(what, sizeof what, "data/%04zu/%s", payload, name);
+
+    uint64_t size = (uint64_t)archive_entry_size(e);
+    if (r->cb.file_begin &&
+        (rc = callback_result(r->cb.file_begin(payload, name, size, r->userdata), "file_begin")))
+        return rc;
+    uint64_t got = 0;
+    for (;;) {
+        const void *buf;
+        size_t len;
+        la_int64_t offset;
+        int ar = archive_read_data_block(a, &buf, &len, &offset);
+        if (ar == ARCHIVE_EOF)
+            break;
+        if (ar != ARCHIVE_OK)
+            return inner_fail(r, a, member);
+        if ((uint64_t)offset != got)
+            return asig_fail(ARTSIG_EFORMAT, "%s: %s has holes", member, name);
+        if ((rc = artsig_sha256_update(r->sha, buf, len)) != ARTSIG_OK)
+            return rc;
+        if (r->cb.file_data && len > 0 &&
+            (rc = callback_result(r->cb.file_data(buf, len, r->userdata), "file_data")))
+            return rc;
+        got += len;
+    }
+    if (got != size)
+        return asig_fail(ARTSIG_EFORMAT, "%s: %s has %llu bytes, its header says %llu", member,
+                         name, (unsigned long long)got, (unsigned long long)size);
+    if ((rc = check_digest(r->sha, want, what)) != ARTSIG_OK)
+        return rc;
+    if ((rc = asig_info_file_done(r->info, payload, index, size)) != ARTSIG_OK)
+        return rc;
+    if (r->cb.file_end)
+        return callback_result(r->cb.file_end(payload, name, r->userdata), "file_end");
+    return ARTSIG_OK;
+}
+
+static int read_data_member(artsig_reader *r, const char *name, const struct compression *comp,
+                            size_t payload)
+{
+    struct member m = {.r = r, .name = name, .comp = comp};
+    struct archive *a;
+    int rc = open_member(&a, &m);
+    if (rc != ARTSIG_OK)
+        return rc;
+    while (rc == ARTSIG_OK) {
+        struct archive_entry *e;
+        int ar = archive_read_next_header(a, &e);
+        if (ar == ARCHIVE_EOF)
+            break;
+        rc = ar == ARCHIVE_OK ? read_payload_file(r, a, name, payload, e)
+                              : inner_fail(r, a, name);
+    }
+    if (rc == ARTSIG_OK)
+        rc = drain_member(&m);
+    archive_read_free(a);
+    if (rc != ARTSIG_OK)
+        return rc;
+    const char *missing = asig_info_first_missing_file(r->info, payload);
+    if (missing)
+        return asig_fail(ARTSIG_EFORMAT, "%s: data/%04zu/%s is listed in the manifest but missing",
+                         name, payload, missing);
+    return ARTSIG_OK;
+}
+
+/* ---- Small members ---- */
+
+static int read_small(artsig_reader *r, uint8_t **out, size_t *len, const char *name,
+                      struct archive_entry *e, size_t max)
+{
+    int64_t size = archive_entry_size(e);
+    if (size > (int64_t)max)
+        return asig_fail(ARTSIG_ELIMIT, "%s is %lld bytes, more than %zu", name,
+                         (long long)size, max);
+    uint8_t *buf = malloc((size_t)size + 1);
+    if (!buf)
+        return asig_fail(ARTSIG_ENOMEM, "%s", name);
+    /* Read up to the entry's end, so that libarchive consumes its padding. */
+    size_t got = 0;
+    la_ssize_t n = 0;
+    while (got <= (size_t)size &&
+           (n = archive_read_data(r->outer, buf + got, (size_t)size + 1 - got)) > 0)
+        got += (size_t)n;
+    if (n < 0 || got != (size_t)size) {
+        free(buf);
+        return n < 0 ? outer_fail(r, "inside", name)
+                     : asig_fail(ARTSIG_EFORMAT, "%s: size does not match its tar header", name);
+    }
+    buf[size] = 0;
+    *out = buf;
+    *len = (size_t)size;
+    return ARTSIG_OK;
+}
+
+static int parse_version(int *version, const uint8_t *text, size_t len)
+{
+    if (memchr(text, 0, len))
+        return asig_fail(ARTSIG_EFORMAT, "version: NUL byte");
+    struct json_tokener *tok = json_tokener_new_ex(ARTSIG_LIMIT_JSON_DEPTH);
+    if (!tok)
+        return asig_fail(ARTSIG_ENOMEM, "version");
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *o = json_tokener_parse_ex(tok, (const char *)text, (int)len);
+    bool whole = o && json_tokener_get_parse_end(tok) == len;
+    json_tokener_free(tok);
+    json_object *format, *number;
+    bool ok = whole && json_object_is_type(o, json_type_object) &&
+              json_object_object_length(o) == 2 &&
+              json_object_object_get_ex(o, "format", &format) &&
+              json_object_object_get_ex(o, "version", &number) &&
+              json_object_is_type(format, json_type_string) &&
+              strcmp(json_object_get_string(format), "mender") == 0 &&
+              json_object_is_type(number, json_type_int);
+    int64_t v = ok ? json_object_get_int64(number) : 0;
+    json_object_put(o);
+    if (!ok)
+        return asig_fail(ARTSIG_EFORMAT,
+                         "version: not {\"format\":\"mender\",\"version\":N} in JSON");
+    if (v != 2 && v != 3)
+        return asig_fail(ARTSIG_EUNSUPPORTED, "format version %lld (2 and 3 are supported)",
+                         (long long)v);
+    *version = (int)v;
+    return ARTSIG_OK;
+}
+
+static int on_version(artsig_reader *r, struct archive_entry *e)
+{
+    uint8_t *text;
+    size_t len;
+    int rc = read_small(r, &text, &len, "version", e, ARTSIG_LIMIT_SMALL_MEMBER);
+    if (rc != ARTSIG_OK)
+        return rc;
+    int version = 0;
+    rc = parse_version(&version, text, len);
+    if (rc == ARTSIG_OK)
+        rc = artsig_sha256(r->version_digest, text, len);
+    free(text);
+    return rc == ARTSIG_OK ? asig_info_set_format_version(r->info, version) : rc;
+}
+
+/* The one header.tar[ext] (or header-augment.tar[ext]) a manifest lists. */
+static int listed_header(const struct compression **comp, uint8_t digest[ARTSIG_DIGEST_LEN],
+                         const artsig_manifest *m, const char *base, const char *manifest)
+{
+    *comp = NULL;
+    for (size_t i = 0; i < NCOMPRESSIONS; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s.tar%s", base, compressions[i].suffix);
+        const uint8_t *d;
+        if (artsig_manifest_lookup(&d, m, name) != ARTSIG_OK)
+            continue;
+        if (*comp)
+            return asig_fail(ARTSIG_EFORMAT, "%s lists more than one %s.tar[ext]", manifest,
+                             base);
+        *comp = &compressions[i];
+        memcpy(digest, d, ARTSIG_DIGEST_LEN);
+    }
+    return ARTSIG_OK;
+}
+
+static int check_manifest(artsig_reader *r)
+{
+    const uint8_t *d;
+    if (artsig_manifest_lookup(&d, r->manifest, "version") != ARTSIG_OK)
+        return asig_fail(ARTSIG_EFORMAT, "manifest does not list version");
+    if (!artsig_digest_equal(d, r->version_digest))
+        return digest_mismatch("version", d, r->version_digest);
+    const struct compression *aug;
+    uint8_t unused[ARTSIG_DIGEST_LEN];
+    int rc = listed_header(&r->header_comp, r->header_digest, r->manifest, "header", "manifest");
+    if (rc == ARTSIG_OK)
+        rc = listed_header(&aug, unused, r->manifest, "header-augment", "manifest");
+    if (rc != ARTSIG_OK)
+        return rc;
+    if (!r->header_comp)
+        return asig_fail(ARTSIG_EFORMAT, "manifest lists no header.tar[ext]");
+    if (aug)
+        return asig_fail(ARTSIG_EFORMAT, "manifest lists header-augment.tar%s, which belongs "
+                                         "in manifest-augment", aug->suffix);
+    return ARTSIG_OK;
+}
+
+static int on_manifest(artsig_reader *r, struct archive_entry *e)
+{
+    int rc = read_small(r, &r->manifest_raw, &r->manifest_len, "manifest", e,
+                        ARTSIG_MANIFEST_MAX_BYTES);
+    if (rc == ARTSIG_OK)
+        rc = artsig_manifest_parse(&r->manifest, r->manifest_raw, r->manifest_len);
+    return rc == ARTSIG_OK ? check_manifest(r) : rc;
+}
+
+/* Checked here, before any header byte is read. */
+static int on_signature(artsig_reader *r, struct archive_entry *e)
+{
+    uint8_t *text;
+    size_t len;
+    int rc = read_small(r, &text, &len, "manifest.sig", e, ARTSIG_LIMIT_SMALL_MEMBER);
+    if (rc != ARTSIG_OK)
+        return rc;
+    uint8_t sig[ARTSIG_SIGNATURE_MAX];
+    size_t sig_len;
+    rc = artsig_signature_decode(sig, &sig_len, (const char *)text, len);
+    free(text);
+    if (rc != ARTSIG_OK)
+        return rc;
+    r->signed_ = true;
+    if (has_keys(r))
+        rc = artsig_keyring_verify(&r->key_index, r->keyring, r->manifest_raw, r->manifest_len,
+                                   sig, sig_len);
+    return rc;
+}
+
+static int on_augment(artsig_reader *r, struct archive_entry *e)
+{
+    uint8_t *raw;
+    size_t len;
+    int rc = read_small(r, &raw, &len, "manifest-augment", e, ARTSIG_MANIFEST_MAX_BYTES);
+    if (rc != ARTSIG_OK)
+        return rc;
+    rc = artsig_manifest_parse(&r->augment, raw, len);
+    free(raw);
+    if (rc != ARTSIG_OK)
+        return rc;
+    for (size_t i = 0; i < artsig_manifest_count(r->augment); i++) {
+        const char *name;
+        const uint8_t *d;
+        if ((rc = artsig_manifest_entry(&name, &d, r->augment, i)) != ARTSIG_OK)
+            return rc;
+        /* Only what may be unsigned: the header augment and payload files. */
+        if (strncmp(name, "data/", 5) != 0 && strncmp(name, "header-augment.", 15) != 0)
+            return asig_fail(ARTSIG_EFORMAT, "manifest-augment lists %s", name);
+        if (artsig_manifest_lookup(&d, r->manifest, name) == ARTSIG_OK)
+            return asig_fail(ARTSIG_EFORMAT, "%s is listed in manifest and manifest-augment",
+                             name);
+    }
+    rc = listed_header(&r->augment_comp, r->augment_digest, r->augment, "header-augment",
+                       "manifest-augment");
+    if (rc == ARTSIG_OK && !r->augment_comp)
+        return asig_fail(ARTSIG_EFORMAT, "manifest-augment lists no header-augment.tar[ext]");
+    return rc;
+}
+
+/* The manifests are complete: hand them to info.c. */
+static int manifests_done(artsig_reader *r)
+{
+    int rc = asig_info_set_manifest(r->info, r->manifest_raw, r->manifest_len, r->manifest,
+                                    r->augment);
+    r->manifest = r->augment = NULL;
+    if (rc != ARTSIG_OK)
+        return rc;
+    r->info_ready = true;
+    artsig_sig_state state = !r->signed_  ? ARTSIG_SIG_UNSIGNED
+                             : has_keys(r) ? ARTSIG_SIG_VERIFIED
+                                           : ARTSIG_SIG_UNCHECKED;
+    return asig_info_set_signature(r->info, state,
+                                   state == ARTSIG_SIG_VERIFIED ? (long)r->key_index : -1);
+}
+
+/* ---- The outer archive ---- */
+
+static const struct compression *tar_suffix(const char *name, const char *base, size_t base_len)
+{
+    if (strncmp(name, base, base_len) != 0 || strncmp(name + base_len, ".tar", 4) != 0)
+        return NULL;
+    for (size_t i = 0; i < NCOMPRESSIONS; i++)
+        if (strcmp(name + base_len + 4, compressions[i].suffix) == 0)
+            return &compressions[i];
+    return NULL;
+}
+
+static enum kind classify(const char *name, const struct compression **comp, size_t *index)
+{
+    static const char *const fixed[] = {[K_VERSION] = "version",
+                                        [K_MANIFEST] = "manifest",
+                                        [K_SIG] = "manifest.sig",
+                                        [K_AUGMENT] = "manifest-augment"};
+    for (enum kind k = K_VERSION; k <= K_AUGMENT; k++)
+        if (strcmp(name, fixed[k]) == 0)
+            return k;
+    if ((*comp = tar_suffix(name, "header", 6)))
+        return K_HEADER;
+    if ((*comp = tar_suffix(name, "header-augment", 14)))
+        return K_HEADER_AUGMENT;
+    if (strncmp(name, "data/", 5) != 0)
+        return K_UNKNOWN;
+    *index = 0;
+    for (size_t i = 5; i < 9; i++) {
+        if (name[i] < '0' || name[i] > '9')
+            return K_UNKNOWN;
+        *index = *index * 10 + (size_t)(name[i] - '0');
+    }
+    *comp = tar_suffix(name, name, 9);
+    return *comp ? K_DATA : K_UNKNOWN;
+}
+
+/* What may come after the members read so far. */
+static const char *expected(const artsig_reader *r, char *buf, size_t size)
+{
+    switch (r->stage) {
+    case K_START: return "version";
+    case K_VERSION: return "manifest";
+    case K_MANIFEST: return "manifest.sig, manifest-augment or header.tar[ext]";
+    case K_SIG: return "manifest-augment or header.tar[ext]";
+    case K_AUGMENT: return "header.tar[ext]";
+    case K_HEADER:
+        if (r->augment_comp)
+            return "header-augment.tar[ext]";
+        break;
+    case K_HEADER_AUGMENT:
+    case K_DATA:
+    case K_UNKNOWN: break;
+    }
+    if (r->next_payload == r->payloads)
+        return "the end of the archive";
+    snprintf(buf, size, "data/%04zu.tar[ext]", r->next_payload);
+    return buf;
+}
+
+static bool in_order(const artsig_reader *r, enum kind k, size_t index)
+{
+    switch (r->stage) {
+    case K_START: return k == K_VERSION;
+    case K_VERSION: return k == K_MANIFEST;
+    case K_MANIFEST: return k == K_SIG || k == K_AUGMENT || k == K_HEADER;
+    case K_SIG: return k == K_AUGMENT || k == K_HEADER;
+    case K_AUGMENT: return k == K_HEADER;
+    case K_HEADER:
+        if (r->augment_comp)
+            return k == K_HEADER_AUGMENT;
+        break;
+    case K_HEADER_AUGMENT:
+    case K_DATA:
+    case K_UNKNOWN: break;
+    }
+    return k == K_DATA && index == r->next_payload && index < r->payloads;
+}
+
+static int check_order(artsig_reader *r, const char *name, enum kind k, size_t index,
+                       const struct compression *comp)
+{
+    char shown[ASIG_SHOWN_MAX + 4], want[32];
+    if (k == K_UNKNOWN)
+        return asig_fail(ARTSIG_EFORMAT, "unknown member \"%s\"",
+                         asig_printable(shown, name, strlen(name)));
+    if (!in_order(r, k, index))
+        return asig_fail(ARTSIG_EFORMAT, "member %s after %s, where %s was expected", name,
+                         r->last[0] ? r->last : "the start", expected(r, want, sizeof want));
+    /* An unsigned artifact is refused as soon as it shows. */
+    if (r->stage == K_MANIFEST && k != K_SIG && has_keys(r))
+        return asig_fail(ARTSIG_EUNSIGNED, "no manifest.sig after the manifest, and %zu key%s "
+                                           "given", artsig_keyring_count(r->keyring),
+                         artsig_keyring_count(r->keyring) == 1 ? " was" : "s were");
+    if (k == K_HEADER && comp != r->header_comp)
+        return asig_fail(ARTSIG_EFORMAT, "member %s, but the manifest lists header.tar%s", name,
+                         r->header_comp->suffix);
+    if (k == K_HEADER_AUGMENT && comp != r->augment_comp)
+        return asig_fail(ARTSIG_EFORMAT, "member %s, but manifest-augment lists "
+                                         "header-augment.tar%s", name, r->augment_comp->suffix);
+    return ARTSIG_OK;
+}
+
+static int check_outer_entry(struct archive_entry *e, const char *name)
+{
+    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
+        archive_entry_symlink(e) || archive_entry_sparse_count(e) > 0 ||
+        !archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
+        return asig_fail(ARTSIG_EFORMAT, "member %s is not a regular file", name);
+    return ARTSIG_OK;
+}
+
+static int on_member(artsig_reader *r, struct archive_entry *e)
+{
+    const char *name = archive_entry_pathname(e);
+    if (!name)
+        return asig_fail(ARTSIG_EFORMAT, "member after %s has no usable name",
+                         r->last[0] ? r->last : "the start");
+    const struct compression *comp = NULL;
+    size_t index = 0;
+    enum kind k = classify(name, &comp, &index);
+    int rc = check_order(r, name, k, index, comp);
+    if (rc == ARTSIG_OK)
+        rc = check_outer_entry(e, name);
+    if (rc == ARTSIG_OK)
+        rc = asig_info_add_member(r->info, name);
+    if (rc != ARTSIG_OK)
+        return rc;
+    r->stage = k;
+    snprintf(r->last, sizeof r->last, "%s", name);
+    switch (k) {
+    case K_VERSION: return on_version(r, e);
+    case K_MANIFEST: return on_manifest(r, e);
+    case K_SIG: return on_signature(r, e);
+    case K_AUGMENT: return on_augment(r, e);
+    case K_HEADER:
+        if ((rc = manifests_done(r)) != ARTSIG_OK ||
+            (rc = read_header_member(r, name, comp, r->header_digest, 0)) != ARTSIG_OK)
+            return rc;
+        return r->augment_comp ? ARTSIG_OK : header_complete(r);
+    case K_HEADER_AUGMENT:
+        rc = read_header_member(r, name, comp, r->augment_digest, 1);
+        return rc == ARTSIG_OK ? header_complete(r) : rc;
+    case K_DATA:
+    case K_START:
+    case K_UNKNOWN: break; /* check_order() let only data members through */
+    }
+    r->next_payload++;
+    return read_data_member(r, name, comp, index);
+}
+
+/* The archive ended at `end` (its end-of-archive blocks started at `before`):
+ * every member must have come, and only zero bytes may follow. */
+static int at_end(artsig_reader *r, int64_t before, int64_t end)
+{
+    char want[32];
+    bool complete = r->stage >= K_HEADER && (r->stage != K_HEADER || !r->augment_comp) &&
+                    r->next_payload == r->payloads;
+    /* libarchive also ends at a member boundary or after one zero block; with
+     * nothing but zeros after that, the input was cut short of the two blocks
+     * every writer puts at the end. */
+    if (end - before < 2 * 512 && r->nonzero_end <= (uint64_t)end)
+        return asig_fail(ARTSIG_ETRUNCATED, "input ends after %s%s%s",
+                         r->last[0] ? r->last : "nothing", complete ? "" : ", before ",
+                         complete ? "" : expected(r, want, sizeof want));
+    if (!complete)
+        return asig_fail(ARTSIG_EFORMAT, "archive ends after %s, where %s was expected",
+                         r->last[0] ? r->last : "the start", expected(r, want, sizeof want));
+    const void *buf;
+    ssize_t n;
+    while ((n = next_input(r, &buf)) > 0)
+        ;
+    if (n < 0)
+        return r->pending;
+    if (r->nonzero_end > (uint64_t)end)
+        return asig_fail(ARTSIG_EFORMAT, "non-zero bytes after the end of the archive (the "
+                                         "last at offset %llu)",
+                         (unsigned long long)r->nonzero_end - 1);
+    return ARTSIG_OK;
+}
+
+static int parse(artsig_reader *r)
+{
+    r->outer = archive_read_new();
+    if (!r->outer)
+        return asig_fail(ARTSIG_ENOMEM, "reader archive");
+    if (archive_read_support_format_tar(r->outer) != ARCHIVE_OK)
+        return asig_fail(ARTSIG_EUNSUPPORTED, "this libarchive cannot read tar");
+    if (archive_read_open(r->outer, r, NULL, outer_read, NULL) != ARCHIVE_OK)
+        return outer_fail(r, "at", "the start");
+    for (;;) {
+        int64_t before = archive_filter_bytes(r->outer, 0);
+        struct archive_entry *e;
+        int ar = archive_read_next_header(r->outer, &e);
+        if (ar == ARCHIVE_EOF)
+            return at_end(r, before, archive_filter_bytes(r->outer, 0));
+        int rc = ar == ARCHIVE_OK ? on_member(r, e)
+                                  : outer_fail(r, "after", r->last[0] ? r->last : "the start");
+        if (rc != ARTSIG_OK)
+            return rc;
+    }
+}
+
+/* One whole read; leaves nothing of the archives behind. */
+static int run(artsig_reader *r)
+{
+    int rc = parse(r);
+    archive_read_free(r->outer);
+    r->outer = NULL;
+    free_header_files(r);
+    return rc == STOP ? ARTSIG_OK : rc;
+}
+
+/* ---- Public API ---- */
+
+int artsig_reader_new(artsig_reader **out, const artsig_keyring *keyring,
+                      const artsig_reader_callbacks *callbacks, void *userdata)
+{
+    if (!out)
+        return asig_fail(ARTSIG_EINVAL, "artsig_reader_new: out is NULL");
+    *out = NULL;
+    artsig_reader *r = calloc(1, sizeof *r);
+    if (!r)
+        return asig_fail(ARTSIG_ENOMEM, "new reader");
+    r->keyring = keyring;
+    if (callbacks)
+        r->cb = *callbacks;
+    r->userdata = userdata;
+    r->fd = -1;
+    int rc = artsig_sha256_new(&r->sha);
+    if (rc == ARTSIG_OK)
+        rc = asig_info_new(&r->info);
+    if (rc != ARTSIG_OK) {
+        artsig_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return ARTSIG_OK;
+}
+
+void artsig_reader_free(artsig_reader *r)
+{
+    if (!r)
+        return;
+    struct channel *c = r->push;
+    if (c) {
+        if (r->state == RUN_PUSH) {
+            pthread_mutex_lock(&c->lock);
+            c->abort = true;
+            pthread_cond_broadcast(&c->cond);
+            pthread_mutex_unlock(&c->lock);
+            pthread_join(c->thread, NULL);
+        }
+        pthread_cond_destroy(&c->cond);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+    }
+    free(r->block);
+    free(r->hfiles);
+    free(r->manifest_raw);
+    artsig_manifest_free(r->manifest);
+    artsig_manifest_free(r->augment);
+    artsig_sha256_free(r->sha);
+    asig_info_free(r->info);
+    free(r);
+}
+
+int artsig_reader_set_header_only(artsig_reader *r, int header_only)
+{
+    if (!r)
+        return asig_fail(ARTSIG_EINVAL, "artsig_reader_set_header_only: reader is NULL");
+    if (r->state != RUN_NEW)
+        return asig_fail(ARTSIG_ESTATE, "the reader has already started");
+    r->header_only = header_only != 0;
+    return ARTSIG_OK;
+}
+
+const artsig_info *artsig_reader_info(const artsig_reader *r)
+{
+    return r && r->info_ready ? r->info : NULL;
+}
+
+/* Readers are single-use: the first run claims it. */
+static int claim(artsig_reader *r, const char *fn)
+{
+    if (r->state != RUN_NEW)
+        return asig_fail(ARTSIG_ESTATE, "%s: a reader reads one artifact once", fn);
+    r->state = RUN_DONE;
+    return ARTSIG_OK;
+}
+
+static int run_blocks(artsig_reader *r)
+{
+    r->block = malloc(INPUT_BLOCK);
+    return r->block ? run(r) : asig_fail(ARTSIG_ENOMEM, "input buffer");
+}
+
+int artsig_reader_run_fd(artsig_reader *r, int fd)
+{
+    if (!r || fd < 0)
+        return asig_fail(ARTSIG_EINVAL, "artsig_reader_run_fd: no reader or bad descriptor");
+    int rc = claim(r, "artsig_reader_run_fd");
+    if (rc != ARTSIG_OK)
+        return rc;
+    /* Advice only: pipes and sockets refuse it, which is fine. */
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    r->fd = fd;
+    r->source = fd_source;
+    return run_blocks(r);
+}
+
+int artsig_reader_run_pull(artsig_reader *r, artsig_read_cb read, void *userdata)
+{
+    if (!r || !read)
+        return asig_fail(ARTSIG_EINVAL, "artsig_reader_run_pull: NULL argument");
+    int rc = claim(r, "artsig_reader_run_pull");
+    if (rc != ARTSIG_OK)
+        return rc;
+    r->pull = read;
+    r->pull_data = userdata;
+    r->source = pull_source;
+    return run_blocks(r);
+}
+
+static void *push_worker(void *p)
+{
+    artsig_reader *r = p;
+    struct channel *c = r->push;
+    int rc = run(r);
+    pthread_mutex_lock(&c->lock);
+    c->verdict = rc;
+    if (rc != ARTSIG_OK)
+        snprintf(c->detail, sizeof c->detail, "%s", artsig_last_error());
+    c->done = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+static int start_push(artsig_reader *r)
+{
+    struct channel *c = calloc(1, sizeof *c);
+    if (!c)
+        return asig_fail(ARTSIG_ENOMEM, "push channel");
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return asig_fail(ARTSIG_ENOMEM, "push channel lock");
+    }
+    if (pthread_cond_init(&c->cond, NULL) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return asig_fail(ARTSIG_ENOMEM, "push channel condition");
+    }
+    r->push = c;
+    r->source = push_source;
+    int err = pthread_create(&c->thread, NULL, push_worker, r);
+    if (err != 0) {
+        r->state = RUN_DONE;
+        return asig_fail(ARTSIG_ENOMEM, "starting the reader thread: %s", strerror(err));
+    }
+    r->state = RUN_PUSH;
+    return ARTSIG_OK;
+}
+
+/* push() and finish() wait for the worker, so a callback must not call them. */
+static int check_push_state(artsig_reader *r, const char *fn)
+{
+    if (r->state == RUN_DONE)
+        return asig_fail(ARTSIG_ESTATE, "%s: the reader has finished", fn);
+    if (r->state == RUN_PUSH && pthread_equal(pthread_self(), r->push->thread))
+        return asig_fail(ARTSIG_ESTATE, "%s: called from a reader callback", fn);
+    return r->state == RUN_NEW ? start_push(r) : ARTSIG_OK;
+}
+
+/* The worker's result as seen from the caller's thread. */
+static int verdict(const struct channel *c)
+{
+    return c->verdict == ARTSIG_OK ? ARTSIG_OK : asig_fail_saved(c->verdict, c->detail);
+}
+
+int artsig_reader_push(artsig_reader *r, const void *data, size_t len)
+{
+    if (!r || (!data && len > 0))
+        return asig_fail(ARTSIG_EINVAL, "artsig_reader_push: NULL argument");
+    int rc = check_push_state(r, "artsig_reader_push");
+    if (rc != ARTSIG_OK)
+        return rc;
+    struct channel *c = r->push;
+    pthread_mutex_lock(&c->lock);
+    while (!c->wants && !c->done)
+        pthread_cond_wait(&c->cond, &c->lock);
+    /* A zero-length block would read as the end of input. */
+    if (!c->done && len > 0) {
+        c->data = data;
+        c->len = len;
+        pthread_cond_broadcast(&c->cond);
+        /* The worker clears `wants` when it takes the block and sets it
+         * again once libarchive asks for the next one. */
+        while (!c->done && (c->data || !c->wants))
+            pthread_cond_wait(&c->cond, &c->lock);
+        c->data = NULL;
+    }
+    bool done = c->done;
+    pthread_mutex_unlock(&c->lock);
+    return done ? verdict(c) : ARTSIG_OK;
+}
+
+int artsig_reader_finish(artsig_reader *r)
+{
+    if (!r)
+        return asig_fail(ARTSIG_EINVAL, "artsig_reader_finish: reader is NULL");
+    int rc = check_push_state(r, "artsig_reader_finish");
+    if (rc != ARTSIG_OK)
+        return rc;
+    struct channel *c = r->push;
+    pthread_mutex_lock(&c->lock);
+    c->eof = true;
+    pthread_cond_broadcast(&c->cond);
+    while (!c->done)
+        pthread_cond_wait(&c->cond, &c->lock);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    r->state = RUN_DONE;
+    return verdict(c);
+}
