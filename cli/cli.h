@@ -34,12 +34,19 @@ int exit_code_for(int status);
 /* One line "artsig COMMAND: message (see 'artsig COMMAND --help')"; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* For getopt's '?' or ':' (option strings start with "+:"): one usage line. */
+int option_error(const char *command, int c, char **argv);
+
 /* Read all of a file (or stdin for "-") into memory, at most `max` bytes. */
 int read_input(uint8_t **out, size_t *len, const char *path, size_t max);
 
 /* Load a key; when the key is encrypted the passphrase is read from
  * `passphrase_file` (NULL: refuse encrypted keys). */
 int load_key(artsig_key **out, const char *path, const char *passphrase_file);
+/* A keyring of public keys from files, in order; *out is set even on failure
+ * (free it with artsig_keyring_free). */
+int load_keyring(artsig_keyring **out, const char *const *paths, size_t count);
+#define MAX_VERIFY_KEYS 32
 
 /* An output written to a temporary file beside its destination and renamed
  * into place only by output_commit(); output_abort() (or a signal) removes it. */
@@ -55,8 +62,25 @@ void output_abort(struct output *o);
 /* Remove every output not yet committed; installed for SIGINT/SIGTERM/SIGHUP. */
 void output_install_signal_cleanup(void);
 
+/* A one-line progress meter on stderr for reading a large artifact. It draws
+ * only when stderr is a terminal, so logs and pipes never see it. */
+struct progress {
+    uint64_t total; /* bytes expected; 0 when the input's size is unknown */
+    uint64_t done;
+    uint64_t next_draw_ns;
+    bool active;
+    bool drawn;
+};
+/* Decide whether reading `fd` deserves a meter (`wanted` false: never). */
+void progress_begin(struct progress *p, int fd, bool wanted);
+void progress_add(struct progress *p, size_t bytes);
+/* Erase the meter, leaving the line as it was. */
+void progress_end(struct progress *p);
+
 int cmd_keygen(int argc, char **argv);
 int cmd_sign_blob(int argc, char **argv);
 int cmd_verify_blob(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_read(int argc, char **argv);
 
 #endif

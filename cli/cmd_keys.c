@@ -8,7 +8,6 @@
 
 /* Blobs are signed whole (pure Ed25519 needs the whole message). */
 #define BLOB_MAX ((size_t)256 * 1024 * 1024)
-#define MAX_VERIFY_KEYS 32
 
 static const char keygen_usage[] =
     "usage: artsig keygen --type rsa3072|ecdsa-p256|ed25519 -o PRIVATE_KEY -p PUBLIC_KEY\n"
@@ -63,13 +62,13 @@ int cmd_keygen(int argc, char **argv)
                                          {0}};
     const char *type_name = NULL, *priv_path = NULL, *pub_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+t:o:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:t:o:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': type_name = optarg; break;
         case 'o': priv_path = optarg; break;
         case 'p': pub_path = optarg; break;
         case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
-        default: return usage_error("keygen", "invalid option");
+        default: return option_error("keygen", c, argv);
         }
     }
     if (optind != argc)
@@ -109,12 +108,12 @@ int cmd_sign_blob(int argc, char **argv)
                                          {0}};
     const char *key_path = NULL, *pass_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+k:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k': key_path = optarg; break;
         case 'P': pass_path = optarg; break;
         case 'h': fputs(sign_blob_usage, stdout); return EXIT_OK;
-        default: return usage_error("sign-blob", "invalid option");
+        default: return option_error("sign-blob", c, argv);
         }
     }
     if (!key_path)
@@ -156,7 +155,7 @@ int cmd_verify_blob(int argc, char **argv)
     size_t nkeys = 0;
     const char *sig_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+k:s:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:k:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
             if (nkeys == MAX_VERIFY_KEYS)
@@ -165,7 +164,7 @@ int cmd_verify_blob(int argc, char **argv)
             break;
         case 's': sig_path = optarg; break;
         case 'h': fputs(verify_blob_usage, stdout); return EXIT_OK;
-        default: return usage_error("verify-blob", "invalid option");
+        default: return option_error("verify-blob", c, argv);
         }
     }
     if (nkeys == 0)
@@ -177,19 +176,8 @@ int cmd_verify_blob(int argc, char **argv)
     if (strcmp(sig_path, "-") == 0 && strcmp(argv[optind], "-") == 0)
         return usage_error("verify-blob", "the signature and FILE cannot both be stdin");
 
-    artsig_keyring *ring;
-    if (artsig_keyring_new(&ring) != ARTSIG_OK)
-        return die(EXIT_IO, "out of memory");
-    int rc = EXIT_OK;
-    for (size_t i = 0; i < nkeys && rc == EXIT_OK; i++) {
-        artsig_key *key;
-        rc = load_key(&key, key_paths[i], NULL);
-        if (rc == EXIT_OK) {
-            if (artsig_keyring_add(ring, key) != ARTSIG_OK)
-                rc = die(EXIT_IO, "out of memory");
-            artsig_key_free(key);
-        }
-    }
+    artsig_keyring *ring = NULL;
+    int rc = load_keyring(&ring, key_paths, nkeys);
     uint8_t *text = NULL, *blob = NULL;
     size_t text_len, blob_len;
     if (rc == EXIT_OK)

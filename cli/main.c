@@ -1,5 +1,6 @@
 /* artsig: create, sign and verify Mender Artifacts. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@ static const struct command commands[] = {
     {"keygen", "generate a signing key pair", cmd_keygen},
     {"sign-blob", "sign a file, print the base64 signature", cmd_sign_blob},
     {"verify-blob", "verify a file's signature with one or more public keys", cmd_verify_blob},
+    {"validate", "check an artifact's signature, structure and every digest", cmd_validate},
+    {"read", "show an artifact's facts, optionally as JSON", cmd_read},
 };
 
 static void print_help(FILE *to)
@@ -45,6 +48,15 @@ int usage_error(const char *command, const char *fmt, ...)
     fprintf(stderr, " (see 'artsig %s --help')\n", command);
     va_end(ap);
     return EXIT_USAGE;
+}
+
+int option_error(const char *command, int c, char **argv)
+{
+    const char *problem = c == ':' ? "needs a value" : "is unknown";
+    /* optopt holds a short option; a long one is the word getopt just read. */
+    if (optopt > 0 && optopt < 128)
+        return usage_error(command, "option '-%c' %s", optopt, problem);
+    return usage_error(command, "option '%s' %s", argv[optind - 1], problem);
 }
 
 int exit_code_for(int status)
@@ -145,6 +157,23 @@ int load_key(artsig_key **out, const char *path, const char *passphrase_file)
     return rc == ARTSIG_OK ? EXIT_OK : die(EXIT_IO, "%s", artsig_last_error());
 }
 
+int load_keyring(artsig_keyring **out, const char *const *paths, size_t count)
+{
+    if (artsig_keyring_new(out) != ARTSIG_OK)
+        return die(EXIT_IO, "out of memory");
+    for (size_t i = 0; i < count; i++) {
+        artsig_key *key;
+        int rc = load_key(&key, paths[i], NULL);
+        if (rc != EXIT_OK)
+            return rc;
+        int st = artsig_keyring_add(*out, key);
+        artsig_key_free(key);
+        if (st != ARTSIG_OK)
+            return die_lib(st, paths[i]);
+    }
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -161,6 +190,8 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     output_install_signal_cleanup();
+    /* Commands report bad options themselves, in one line (option_error). */
+    opterr = 0;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
