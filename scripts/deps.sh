@@ -4,7 +4,7 @@
 set -eu
 PACKAGES="build-essential clang meson ninja-build pkg-config binutils openssl
 libssl-dev libsodium-dev libarchive-dev libjson-c-dev check
-mender-artifact mender-client python3 util-linux"
+mender-artifact mender-client python3 util-linux time xz-utils zstd"
 
 missing=""
 for p in $PACKAGES; do

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Time and peak memory of `artsig validate` against `mender-artifact validate`
+# on signed rootfs artifacts of growing size. See bench/README.md.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+
+usage() {
+    cat <<EOF
+usage: bench/validate.sh [--big] [--sizes "MIB..."] [--compression C] [--runs N] [--cli ARTSIG]
+  --sizes   payload sizes in MiB (default: "64 512")
+  --big     add a 2048 MiB payload
+  --compression  gzip (default), lzma or none; with none the artifact is as
+            big as its payload, so --big validates a 2 GiB file
+  --runs    measured runs per tool and size, alternating the tools (default: 3)
+  --cli     the artsig to measure (default: build/cli/artsig)
+Inputs are cached in \$ARTSIG_BENCH_CACHE (default: bench/.cache).
+Exit status: 0 when artsig's peak RSS stayed under 16 MiB at every size.
+EOF
+}
+
+sizes="64 512" runs=3 artsig=$repo/build/cli/artsig compression=gzip
+while [ $# -gt 0 ]; do
+    case $1 in
+    --big) sizes="$sizes 2048" ;;
+    --sizes) sizes=$2; shift ;;
+    --compression) compression=$2; shift ;;
+    --runs) runs=$2; shift ;;
+    --cli) artsig=$2; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+    shift
+done
+
+limit_kib=$((16 * 1024))
+cache=${ARTSIG_BENCH_CACHE:-$here/.cache}
+keys=${ARTSIG_VECTORS:-$repo/../shared/vectors}/keys
+for need in "$artsig" /usr/bin/time "$(command -v mender-artifact || echo mender-artifact)" \
+    "$keys/ecp256.sec1.key"; do
+    [ -e "$need" ] || { echo "bench: $need is missing (GNU time: apt-get install time;" \
+        "mender-artifact and the build: scripts/deps.sh, ninja -C build)" >&2; exit 2; }
+done
+mkdir -p "$cache"
+
+# The payload is real binaries and text, repeated as often as the size needs,
+# so the gzip ratio and the inflate work look like a real root filesystem's.
+make_artifact() { # make_artifact MIB OUTPUT
+    bytes=$(($1 * 1024 * 1024))
+    tree=$(du -sbc /usr/lib /usr/share 2>/dev/null | tail -n 1 | cut -f 1)
+    img=$2.img
+    echo "bench: making a $1 MiB signed $compression artifact (once; cached in $cache)" >&2
+    i=0
+    while [ $((i * tree)) -lt "$bytes" ]; do
+        tar cf - /usr/lib /usr/share 2>/dev/null || true
+        i=$((i + 1))
+    done | head -c "$bytes" >"$img"
+    mender-artifact write rootfs-image -f "$img" -n "bench-$1M" -t bench-device \
+        -k "$keys/ecp256.sec1.key" --compression "$compression" --no-progress -o "$2.tmp" >/dev/null
+    rm -f "$img"
+    mv "$2.tmp" "$2"
+}
+
+# measure TOOL ARTIFACT: append "SECONDS PEAK_KIB" of one validation to $out/TOOL.
+measure() {
+    case $1 in
+    artsig) set -- "$1" "$2" "$artsig" validate -k "$keys/ecp256.pub" "$2" ;;
+    mender-artifact) set -- "$1" "$2" mender-artifact validate -k "$keys/ecp256.pub" "$2" ;;
+    esac
+    tool=$1
+    shift 2
+    if ! /usr/bin/time -f '%e %M' -o "$out/time" "$@" >/dev/null 2>"$out/err"; then
+        echo "bench: $tool refused a valid artifact: $(tail -n 1 "$out/err")" >&2
+        exit 1
+    fi
+    tail -n 1 "$out/time" >>"$out/$tool"
+}
+
+median() { # median COLUMN FILE
+    cut -d ' ' -f "$1" "$2" | sort -n | awk '{ v[NR] = $1 } END {
+        print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/artsig-bench.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+verdict=0
+printf '%-9s %-16s %12s %12s %10s\n' size tool 'median s' 'median MiB' 'max MiB'
+for mib in $sizes; do
+    artifact=$cache/rootfs-${mib}M-$compression.mender
+    [ -s "$artifact" ] || make_artifact "$mib" "$artifact"
+    cat "$artifact" >/dev/null # both tools start from a warm page cache
+    rm -f "$out/artsig" "$out/mender-artifact"
+    n=0
+    while [ "$n" -lt "$runs" ]; do
+        measure artsig "$artifact"
+        measure mender-artifact "$artifact"
+        n=$((n + 1))
+    done
+    for tool in artsig mender-artifact; do
+        secs=$(median 1 "$out/$tool")
+        kib=$(median 2 "$out/$tool")
+        max=$(cut -d ' ' -f 2 "$out/$tool" | sort -n | tail -n 1)
+        eval "secs_${tool%%-*}=$secs kib_${tool%%-*}=$kib max_${tool%%-*}=$max"
+        printf '%-9s %-16s %12.2f %12.1f %10.1f\n' "$mib MiB" "$tool" "$secs" \
+            "$(echo "$kib" | awk '{ print $1 / 1024 }')" "$(echo "$max" | awk '{ print $1 / 1024 }')"
+    done
+    # shellcheck disable=SC2154 # set by the eval above
+    awk -v s1="$secs_artsig" -v s2="$secs_mender" -v m1="$kib_artsig" -v m2="$kib_mender" \
+        -v size="$mib MiB" 'BEGIN { printf "%-9s %-16s %12.2f %12.2f\n", size,
+        "artsig/mender", (s2 > 0 ? s1 / s2 : 0), (m2 > 0 ? m1 / m2 : 0) }'
+    # shellcheck disable=SC2154
+    if [ "$max_artsig" -lt "$limit_kib" ]; then result=PASS; else result=FAIL verdict=1; fi
+    bytes=$(wc -c <"$artifact")
+    echo "$result $mib MiB ($compression artifact of $((bytes / 1048576)) MiB): artsig peak RSS $(echo "$max_artsig" | awk '{ printf "%.1f", $1 / 1024 }') MiB, limit < 16 MiB (worst of $runs runs)"
+done
+exit "$verdict"
