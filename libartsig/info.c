@@ -288,6 +288,20 @@ static int expect_object(json_object *obj, const char *what)
     return ARTSIG_OK;
 }
 
+/* A header file that must hold one JSON object: parse_json, then
+ * expect_object. On success the caller puts *out; on failure it is NULL. */
+static int parse_object(json_object **out, const char *what, const uint8_t *data, size_t len)
+{
+    int rc = parse_json(out, what, data, len);
+    if (rc == ARTSIG_OK)
+        rc = expect_object(*out, what);
+    if (rc != ARTSIG_OK) {
+        json_object_put(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 /* An array of strings, copied. */
 static int string_list(char ***out, size_t *count, json_object *arr, const char *what,
                        const char *key)
@@ -585,18 +599,15 @@ static int header_info(artsig_info *info, int augment, const char *what, const u
                        size_t len)
 {
     json_object *root;
-    int rc = parse_json(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len);
     if (rc != ARTSIG_OK)
         return rc;
-    rc = expect_object(root, what);
-    if (rc == ARTSIG_OK) {
-        if (augment)
-            rc = augment_header_info(info, root, what);
-        else if (info->version == 2)
-            rc = header_info_v2(info, root, what);
-        else
-            rc = header_info_v3(info, root, what);
-    }
+    if (augment)
+        rc = augment_header_info(info, root, what);
+    else if (info->version == 2)
+        rc = header_info_v2(info, root, what);
+    else
+        rc = header_info_v3(info, root, what);
     json_object_put(root);
     if (rc == ARTSIG_OK && !augment)
         info->have_header_info = true;
@@ -612,12 +623,10 @@ static int type_info(artsig_info *info, int augment, size_t index, const char *w
     json_object *root, *v;
     struct typeinfo ti = {0};
     char *type = NULL;
-    int rc = parse_json(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len);
     if (rc != ARTSIG_OK)
         return rc;
-    rc = expect_object(root, what);
-    if (rc == ARTSIG_OK)
-        rc = payload_type(&type, root, what);
+    rc = payload_type(&type, root, what);
     if (rc == ARTSIG_OK && !same_type(type, p->type))
         rc = asig_fail(ARTSIG_EFORMAT, "%s: type \"%s\" differs from header-info's \"%s\"",
                        what, type ? type : "null", p->type ? p->type : "null");
@@ -656,21 +665,18 @@ static int meta_data(artsig_info *info, int augment, size_t index, const char *w
     if (len == 0)
         return ARTSIG_OK;
     json_object *root;
-    int rc = parse_json(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len);
     if (rc != ARTSIG_OK)
         return rc;
-    rc = expect_object(root, what);
-    if (rc == ARTSIG_OK) {
-        const char *text = json_object_to_json_string_ext(
-            root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-        char *copy = text ? dup_string(text) : NULL;
-        if (!copy)
-            rc = asig_fail(ARTSIG_ENOMEM, "%s", what);
-        else if (augment)
-            info->payloads[index].aug_meta_data = copy;
-        else
-            info->payloads[index].meta_data = copy;
-    }
+    const char *text = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *copy = text ? dup_string(text) : NULL;
+    if (!copy)
+        rc = asig_fail(ARTSIG_ENOMEM, "%s", what);
+    else if (augment)
+        info->payloads[index].aug_meta_data = copy;
+    else
+        info->payloads[index].meta_data = copy;
     json_object_put(root);
     return rc;
 }
@@ -697,23 +703,16 @@ static void file_range(size_t *begin, size_t *end, const artsig_info *info, size
     *end = first_file(info, payload + 1);
 }
 
+static const char *file_name(const void *info, size_t i)
+{
+    return ((const artsig_info *)info)->files[i].name;
+}
+
 static bool lookup_file(size_t *pos, const artsig_info *info, size_t payload, const char *name)
 {
     size_t lo, hi;
     file_range(&lo, &hi, info, payload);
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(info->files[mid].name, name);
-        if (c == 0) {
-            *pos = mid;
-            return true;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return false;
+    return asig_find_name(pos, info, lo, hi, file_name, name);
 }
 
 /* Version 2's headers/NNNN/files, {"files":[names]}: must name exactly the
@@ -722,12 +721,10 @@ static int v2_files(const artsig_info *info, size_t index, const char *what,
                     const uint8_t *data, size_t len)
 {
     json_object *root, *list;
-    int rc = parse_json(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len);
     if (rc != ARTSIG_OK)
         return rc;
-    rc = expect_object(root, what);
-    if (rc == ARTSIG_OK)
-        rc = field(&list, root, "files", json_type_array, true, what);
+    rc = field(&list, root, "files", json_type_array, true, what);
     size_t begin, end;
     file_range(&begin, &end, info, index);
     size_t n = rc == ARTSIG_OK ? json_object_array_length(list) : 0;

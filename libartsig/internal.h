@@ -37,6 +37,12 @@ int asig_read_file(uint8_t **out, size_t *len, const char *path, size_t max);
 #define ASIG_SHOWN_MAX 60
 const char *asig_printable(char buf[static ASIG_SHOWN_MAX + 4], const char *s, size_t len);
 
+/* Binary search of [lo, hi) of a sequence sorted by strcmp whose i-th name is
+ * name_at(seq, i). True, with *pos its index, when `name` is there; else
+ * false, with *pos where it would be inserted. */
+bool asig_find_name(size_t *pos, const void *seq, size_t lo, size_t hi,
+                    const char *(*name_at)(const void *seq, size_t i), const char *name);
+
 /* libsodium must be initialised once before use; cheap after the first call. */
 int asig_sodium_ready(void);
 

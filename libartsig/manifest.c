@@ -68,24 +68,15 @@ static bool name_valid(const char *s, size_t len)
            artsig_payload_name_valid(s + DATA_PREFIX_LEN, len - DATA_PREFIX_LEN);
 }
 
+static const char *entry_name(const void *m, size_t i)
+{
+    return ((const artsig_manifest *)m)->v[i]->name;
+}
+
 /* Index of `name`, or where it would be inserted; true when present. */
 static bool find(const artsig_manifest *m, const char *name, size_t *pos)
 {
-    size_t lo = 0, hi = m->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(m->v[mid]->name, name);
-        if (c == 0) {
-            *pos = mid;
-            return true;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *pos = lo;
-    return false;
+    return asig_find_name(pos, m, 0, m->n, entry_name, name);
 }
 
 static struct entry *new_entry(const char *name, size_t len,

@@ -61,6 +61,25 @@ const char *asig_printable(char buf[static ASIG_SHOWN_MAX + 4], const char *s, s
     return buf;
 }
 
+bool asig_find_name(size_t *pos, const void *seq, size_t lo, size_t hi,
+                    const char *(*name_at)(const void *seq, size_t i), const char *name)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(name_at(seq, mid), name);
+        if (c == 0) {
+            *pos = mid;
+            return true;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *pos = lo;
+    return false;
+}
+
 int asig_sodium_ready(void)
 {
     /* sodium_init() is thread-safe and returns 1 once already initialised. */

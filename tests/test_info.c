@@ -43,9 +43,7 @@ static int run_reader(artsig_reader **out, const char *path, const artsig_keyrin
 /* A vector read without keys, which must succeed. */
 static artsig_reader *read_vector(const char *name)
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "artifacts/%s.mender", name);
-    char *path = vec_path(rel);
+    char *path = vec_pathf("artifacts/%s.mender", name);
     artsig_reader *r;
     int rc = run_reader(&r, path, NULL);
     ck_assert_msg(rc == ARTSIG_OK, "%s: %s (%s)", name, artsig_strerror(rc), artsig_last_error());
@@ -56,9 +54,7 @@ static artsig_reader *read_vector(const char *name)
 
 static json_object *meta_of(const char *name)
 {
-    char rel[128];
-    snprintf(rel, sizeof rel, "meta/%s.json", name);
-    char *path = vec_path(rel);
+    char *path = vec_pathf("meta/%s.json", name);
     json_object *meta = json_object_from_file(path);
     ck_assert_msg(meta != NULL, "cannot parse %s", path);
     free(path);
@@ -547,7 +543,8 @@ static const struct crafted cases[] = {
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
-static void write_file(const char *dir, const char *name, const void *data, size_t len)
+/* write_file(DIR/NAME), making NAME's folders first. */
+static void write_under(const char *dir, const char *name, const void *data, size_t len)
 {
     char path[512], cmd[700];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -556,10 +553,7 @@ static void write_file(const char *dir, const char *name, const void *data, size
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
     ck_assert_int_eq(system(cmd), 0);
     *slash = '/';
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
+    write_file(path, data, len);
 }
 
 /* version, manifest, header.tar.gz (the case's files, in its order) and
@@ -575,7 +569,7 @@ static char *craft(const struct crafted *c)
     for (size_t i = 0; i < 6 && c->files[i].name; i++) {
         const struct hfile *h = &c->files[i];
         if (h->text) {
-            write_file(hdir, h->name, h->text, strlen(h->text));
+            write_under(hdir, h->name, h->text, strlen(h->text));
         } else {
             size_t n = 2 * 1024 * 1024;
             char *big = malloc(n);
@@ -583,7 +577,7 @@ static char *craft(const struct crafted *c)
             memset(big, 'x', n);
             memcpy(big, "{\"a\":\"", 6);
             memcpy(big + n - 2, "\"}", 2);
-            write_file(hdir, h->name, big, n);
+            write_under(hdir, h->name, big, n);
             free(big);
         }
         strcat(names, " '");

@@ -3,73 +3,15 @@
  * test time with the openssl command-line tool. */
 #include <check.h>
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <artsig.h>
 
 #include "testutil.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static char scratch[64];
-
-static void make_scratch(void)
-{
-    strcpy(scratch, "/tmp/artsig-keys-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(scratch));
-}
-
-static void remove_scratch(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Path of `name` in the scratch folder (static buffer, one at a time). */
-static const char *tmp(const char *name)
-{
-    static char path[4][256];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", scratch, name);
-    return p;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot create %s", path);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Run a shell command in the scratch folder; returns its exit status. */
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    int n = snprintf(cmd, sizeof cmd, "cd '%s' && ", scratch);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static artsig_key *load_vec(const char *name)
-{
-    char *path = vec_path(name);
-    artsig_key *key = NULL;
-    int rc = artsig_key_load_file(&key, path, NULL, NULL);
-    ck_assert_msg(rc == ARTSIG_OK, "%s: %s", name, artsig_last_error());
-    free(path);
-    return key;
-}
 
 static void fingerprint_hex(char out[65], const artsig_key *key)
 {
@@ -178,9 +120,7 @@ END_TEST
 START_TEST(vector_key_loads_as_described)
 {
     const struct vec_key *v = &vec_keys[_i];
-    char rel[128];
-    snprintf(rel, sizeof rel, "keys/%s", v->file);
-    char *path = vec_path(rel);
+    char *path = vec_pathf("keys/%s", v->file);
     artsig_key *key = NULL;
     int rc = artsig_key_load_file(&key, path, NULL, NULL);
     if (v->type == 0) {
@@ -208,9 +148,7 @@ START_TEST(halves_of_a_pair_share_a_fingerprint)
         fp[i][0] = 0;
         if (vec_keys[i].type == 0)
             continue;
-        char rel[128];
-        snprintf(rel, sizeof rel, "keys/%s", vec_keys[i].file);
-        artsig_key *key = load_vec(rel);
+        artsig_key *key = load_vec_key(vec_keys[i].file);
         fingerprint_hex(fp[i], key);
         ck_assert_uint_eq(strlen(fp[i]), 64);
         artsig_key_free(key);
@@ -231,9 +169,7 @@ START_TEST(fingerprint_is_sha256_of_spki)
     /* Independent computation: openssl writes the SPKI, sha256sum hashes it. */
     static const char *const files[] = {"rsa3072.pkcs1.key", "ecp256.params.key", "ed25519.pub"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char rel[128];
-        snprintf(rel, sizeof rel, "keys/%s", files[i]);
-        char *path = vec_path(rel);
+        char *path = vec_pathf("keys/%s", files[i]);
         const char *pubin = strstr(files[i], ".pub") ? "-pubin" : "";
         ck_assert_int_eq(sh("openssl pkey %s -in '%s' -pubout -outform DER | sha256sum > fp",
                             pubin, path),
@@ -241,7 +177,7 @@ START_TEST(fingerprint_is_sha256_of_spki)
         size_t len;
         uint8_t *want = slurp(tmp("fp"), &len);
         ck_assert_uint_ge(len, 64);
-        artsig_key *key = load_vec(rel);
+        artsig_key *key = load_vec_key(files[i]);
         char hex[65];
         fingerprint_hex(hex, key);
         ck_assert_int_eq(memcmp(hex, want, 64), 0);
@@ -261,15 +197,15 @@ END_TEST
 
 START_TEST(load_from_memory_matches_file)
 {
-    static const char *const files[] = {"keys/rsa3072.pkcs1.pub", "keys/ecp256.pub.der",
-                                        "keys/ecp256.params.key", "keys/ed25519.key"};
+    static const char *const files[] = {"rsa3072.pkcs1.pub", "ecp256.pub.der",
+                                        "ecp256.params.key", "ed25519.key"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *path = vec_path(files[i]);
+        char *path = vec_pathf("keys/%s", files[i]);
         size_t len;
         uint8_t *data = slurp(path, &len);
         artsig_key *from_mem = NULL;
         ck_assert_int_eq(artsig_key_load_mem(&from_mem, data, len, NULL, NULL), ARTSIG_OK);
-        artsig_key *from_file = load_vec(files[i]);
+        artsig_key *from_file = load_vec_key(files[i]);
         char a[65], b[65];
         fingerprint_hex(a, from_mem);
         fingerprint_hex(b, from_file);
@@ -291,24 +227,24 @@ START_TEST(der_forms_load)
         const char *same_as;
         int is_private;
     } forms[] = {
-        {"pkey", "", "keys/rsa3072.pkcs8.key", 1},
-        {"rsa", "-traditional", "keys/rsa3072.pkcs1.key", 1},
-        {"rsa", "-RSAPublicKey_in -RSAPublicKey_out", "keys/rsa3072.pkcs1.pub", 0},
-        {"pkey", "-pubin", "keys/rsa3072.pub", 0},
-        {"ec", "", "keys/ecp256.sec1.key", 1},
-        {"pkey", "", "keys/ecp256.pkcs8.key", 1},
-        {"pkey", "", "keys/ed25519.key", 1},
-        {"pkey", "-pubin", "keys/ed25519.pub", 0},
+        {"pkey", "", "rsa3072.pkcs8.key", 1},
+        {"rsa", "-traditional", "rsa3072.pkcs1.key", 1},
+        {"rsa", "-RSAPublicKey_in -RSAPublicKey_out", "rsa3072.pkcs1.pub", 0},
+        {"pkey", "-pubin", "rsa3072.pub", 0},
+        {"ec", "", "ecp256.sec1.key", 1},
+        {"pkey", "", "ecp256.pkcs8.key", 1},
+        {"pkey", "", "ed25519.key", 1},
+        {"pkey", "-pubin", "ed25519.pub", 0},
     };
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
-        char *path = vec_path(forms[i].same_as);
+        char *path = vec_pathf("keys/%s", forms[i].same_as);
         ck_assert_int_eq(sh("openssl %s %s -in '%s' -outform DER -out k.der 2>/dev/null",
                             forms[i].tool, forms[i].args, path),
                          0);
         artsig_key *der = NULL;
         int rc = artsig_key_load_file(&der, tmp("k.der"), NULL, NULL);
         ck_assert_msg(rc == ARTSIG_OK, "%s DER: %s", forms[i].same_as, artsig_last_error());
-        artsig_key *pem = load_vec(forms[i].same_as);
+        artsig_key *pem = load_vec_key(forms[i].same_as);
         char a[65], b[65];
         fingerprint_hex(a, der);
         fingerprint_hex(b, pem);
@@ -332,7 +268,7 @@ START_TEST(pem_with_crlf_and_surrounding_text)
     artsig_key *key = NULL;
     ck_assert_msg(artsig_key_load_file(&key, tmp("k.pem"), NULL, NULL) == ARTSIG_OK, "%s",
                   artsig_last_error());
-    artsig_key *plain = load_vec("keys/ecp256.sec1.key");
+    artsig_key *plain = load_vec_key("ecp256.sec1.key");
     char a[65], b[65];
     fingerprint_hex(a, key);
     fingerprint_hex(b, plain);
@@ -532,7 +468,7 @@ static void check_encrypted(const char *file, const char *same_as)
     artsig_key *key = NULL;
     ck_assert_msg(artsig_key_load_file(&key, file, pass_cb, "correct horse") == ARTSIG_OK,
                   "%s: %s", file, artsig_last_error());
-    artsig_key *plain = load_vec(same_as);
+    artsig_key *plain = load_vec_key(same_as);
     char a[65], b[65];
     fingerprint_hex(a, key);
     fingerprint_hex(b, plain);
@@ -555,10 +491,9 @@ static void check_encrypted(const char *file, const char *same_as)
 
 START_TEST(encrypted_pkcs8)
 {
-    static const char *const plain[] = {"keys/rsa3072.pkcs8.key", "keys/ecp256.pkcs8.key",
-                                        "keys/ed25519.key"};
+    static const char *const plain[] = {"rsa3072.pkcs8.key", "ecp256.pkcs8.key", "ed25519.key"};
     for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++) {
-        char *path = vec_path(plain[i]);
+        char *path = vec_pathf("keys/%s", plain[i]);
         ck_assert_int_eq(sh("openssl pkcs8 -topk8 -v2 aes-256-cbc -in '%s' "
                             "-passout 'pass:correct horse' -out enc.pem && "
                             "openssl pkcs8 -topk8 -v2 aes-256-cbc -in '%s' -outform DER "
@@ -582,8 +517,8 @@ START_TEST(encrypted_traditional_pem)
                         "-out ec.pem 2>/dev/null && grep -q Proc-Type ec.pem",
                         rsa, ec),
                      0);
-    check_encrypted(tmp("rsa.pem"), "keys/rsa3072.pkcs1.key");
-    check_encrypted(tmp("ec.pem"), "keys/ecp256.sec1.key");
+    check_encrypted(tmp("rsa.pem"), "rsa3072.pkcs1.key");
+    check_encrypted(tmp("ec.pem"), "ecp256.sec1.key");
     free(rsa);
     free(ec);
 }
@@ -678,7 +613,7 @@ END_TEST
 
 START_TEST(reference_counting)
 {
-    artsig_key *key = load_vec("keys/ed25519.key");
+    artsig_key *key = load_vec_key("ed25519.key");
     ck_assert_ptr_eq(artsig_key_ref(key), key);
     artsig_key_free(key);
     /* Still alive through the second reference. */
@@ -717,8 +652,7 @@ END_TEST
 static Suite *keys_suite(void)
 {
     Suite *s = suite_create("keys");
-    TCase *tc = tcase_create("load");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    TCase *tc = scratch_tcase("load");
     tcase_add_test(tc, every_vector_key_is_known);
     tcase_add_loop_test(tc, vector_key_loads_as_described, 0, (int)N_VEC_KEYS);
     tcase_add_test(tc, halves_of_a_pair_share_a_fingerprint);
@@ -728,8 +662,7 @@ static Suite *keys_suite(void)
     tcase_add_test(tc, pem_with_crlf_and_surrounding_text);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("refuse");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tc = scratch_tcase("refuse");
     tcase_add_test(tc, corrupt_pem_body);
     tcase_add_test(tc, pem_without_end_line);
     tcase_add_test(tc, truncated_der);
@@ -742,15 +675,13 @@ static Suite *keys_suite(void)
     tcase_add_test(tc, other_algorithms_refused);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("passphrase");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tc = scratch_tcase("passphrase");
     tcase_add_test(tc, encrypted_pkcs8);
     tcase_add_test(tc, encrypted_traditional_pem);
     tcase_add_test(tc, passphrase_ignored_when_not_encrypted);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("lifetime");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tc = scratch_tcase("lifetime");
     tcase_add_loop_test(tc, generate_export_reload, 0, 3);
     tcase_add_test(tc, generate_refuses_unknown_type);
     tcase_add_test(tc, reference_counting);

@@ -176,21 +176,21 @@ static char *run_tar(const char *artifact, const char *member, size_t *len)
     free(path);
     FILE *p = popen(cmd, "r");
     ck_assert_msg(p != NULL, "popen %s", cmd);
-    size_t cap = 4096, used = 0, n;
-    char *buf = malloc(cap + 1);
-    ck_assert_ptr_nonnull(buf);
-    while ((n = fread(buf + used, 1, cap - used, p)) > 0) {
-        used += n;
-        if (used == cap) {
-            cap *= 2;
-            buf = realloc(buf, cap + 1);
-            ck_assert_ptr_nonnull(buf);
-        }
-    }
+    char *buf = (char *)slurp_stream(p, len);
     ck_assert_msg(pclose(p) == 0, "%s failed", cmd);
-    buf[used] = '\0';
-    *len = used;
     return buf;
+}
+
+/* m serializes to exactly `want`. */
+static void assert_serializes_to(const artsig_manifest *m, const char *want, size_t want_len)
+{
+    char *out;
+    size_t out_len;
+    ck_assert_int_eq(artsig_manifest_serialize(&out, &out_len, m), ARTSIG_OK);
+    ck_assert_uint_eq(out_len, want_len);
+    ck_assert_uint_eq(strlen(out), out_len);
+    ck_assert_mem_eq(out, want, want_len);
+    artsig_free(out);
 }
 
 static void assert_round_trip(const char *artifact, const char *member, size_t expect_entries)
@@ -202,12 +202,7 @@ static void assert_round_trip(const char *artifact, const char *member, size_t e
     ck_assert_msg(artsig_manifest_parse(&m, text, len) == ARTSIG_OK, "%s %s: %s", artifact,
                   member, artsig_last_error());
     ck_assert_uint_eq(artsig_manifest_count(m), expect_entries);
-    char *out;
-    size_t out_len;
-    ck_assert_int_eq(artsig_manifest_serialize(&out, &out_len, m), ARTSIG_OK);
-    ck_assert_uint_eq(out_len, len);
-    ck_assert_uint_eq(strlen(out), out_len);
-    ck_assert_mem_eq(out, text, len);
+    assert_serializes_to(m, text, len);
 
     /* Every line's digest is found again by name. */
     for (size_t i = 0; i < expect_entries; i++) {
@@ -222,7 +217,6 @@ static void assert_round_trip(const char *artifact, const char *member, size_t e
         snprintf(line, sizeof line, "%s  %s\n", hex, name);
         ck_assert_ptr_nonnull(strstr(text, line));
     }
-    artsig_free(out);
     artsig_manifest_free(m);
     free(text);
 }
@@ -328,13 +322,8 @@ START_TEST(build_in_random_order)
     /* And parse back to the same bytes. */
     artsig_manifest *m2;
     ck_assert_int_eq(artsig_manifest_parse(&m2, out, len), ARTSIG_OK);
-    char *out2;
-    size_t len2;
-    ck_assert_int_eq(artsig_manifest_serialize(&out2, &len2, m2), ARTSIG_OK);
-    ck_assert_uint_eq(len2, len);
-    ck_assert_mem_eq(out2, out, len);
+    assert_serializes_to(m2, out, len);
 
-    artsig_free(out2);
     artsig_free(out);
     artsig_manifest_free(m2);
     artsig_manifest_free(m);
@@ -596,13 +585,8 @@ START_TEST(ten_thousand_entries_fast)
         ck_assert_int_eq(artsig_manifest_lookup(&d, m, "data/0009/f09999"), ARTSIG_OK);
         ck_assert_int_eq(artsig_manifest_lookup(&d, m, "data/0000/f00000"), ARTSIG_OK);
         if (descending) {
-            char *out;
-            size_t out_len;
             char *sorted = many_lines(10000, 0, &len);
-            ck_assert_int_eq(artsig_manifest_serialize(&out, &out_len, m), ARTSIG_OK);
-            ck_assert_uint_eq(out_len, len);
-            ck_assert_mem_eq(out, sorted, len);
-            artsig_free(out);
+            assert_serializes_to(m, sorted, len);
             free(sorted);
         }
         artsig_manifest_free(m);

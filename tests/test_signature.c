@@ -4,78 +4,15 @@
 #include <check.h>
 #include <json-c/json.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include <artsig.h>
 
 #include "testutil.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-static char scratch[64];
-
-static void make_scratch(void)
-{
-    strcpy(scratch, "/tmp/artsig-sig-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(scratch));
-}
-
-static void remove_scratch(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* Path of `name` in the scratch folder (rotating static buffers). */
-static const char *tmp(const char *name)
-{
-    static char path[4][256];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", scratch, name);
-    return p;
-}
-
-static void write_file(const char *path, const void *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_msg(f != NULL, "cannot create %s", path);
-    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-    ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Run a shell command in the scratch folder, where $V is the vector keys
- * folder; returns its exit status. */
-__attribute__((format(printf, 1, 2))) static int sh(const char *fmt, ...)
-{
-    char *keys = vec_path("keys");
-    char cmd[2048];
-    int n = snprintf(cmd, sizeof cmd, "cd '%s' && V='%s' && ", scratch, keys);
-    free(keys);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd + n, sizeof cmd - (size_t)n, fmt, ap);
-    va_end(ap);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static artsig_key *load_vec(const char *file)
-{
-    char rel[128];
-    snprintf(rel, sizeof rel, "keys/%s", file);
-    char *path = vec_path(rel);
-    artsig_key *key = NULL;
-    int rc = artsig_key_load_file(&key, path, NULL, NULL);
-    ck_assert_msg(rc == ARTSIG_OK, "%s: %s", file, artsig_last_error());
-    free(path);
-    return key;
-}
 
 static const char message[] = "0123456789abcdef0123456789abcdef  data/0000/rootfs.ext4\n";
 #define MSG_LEN (sizeof message - 1)
@@ -152,6 +89,16 @@ static uint8_t *read_tmp(const char *name, size_t *len)
     return slurp(tmp(name), len);
 }
 
+/* `message` signed by openssl dgst with vector key `key` (and `opts`), into
+ * the scratch file `out`; returns what it wrote. */
+static uint8_t *openssl_signs_message(const char *key, const char *opts, const char *out,
+                                      size_t *len)
+{
+    write_file(tmp("msg"), message, MSG_LEN);
+    ck_assert_int_eq(sh("openssl dgst -sha256 -sign $V/%s %s-out %s msg", key, opts, out), 0);
+    return read_tmp(out, len);
+}
+
 /* ---- Project Wycheproof --------------------------------------------------- */
 
 static const char *json_str(json_object *obj, const char *field)
@@ -204,9 +151,7 @@ static void wycheproof_test(struct wp_tally *t, const artsig_key *key, json_obje
 
 static void wycheproof_file(const char *file, artsig_key_type type)
 {
-    char rel[256];
-    snprintf(rel, sizeof rel, "wycheproof/%s", file);
-    char *path = vec_path(rel);
+    char *path = vec_pathf("wycheproof/%s", file);
     json_object *root = json_object_from_file(path);
     ck_assert_msg(root != NULL, "cannot parse %s", path);
     struct wp_tally t = {0};
@@ -270,9 +215,9 @@ static const struct {
 
 START_TEST(sign_verify_round_trip)
 {
-    artsig_key *priv = load_vec(pairs[_i].priv);
-    artsig_key *pub = load_vec(pairs[_i].pub);
-    artsig_key *other = load_vec(pairs[_i].other_pub);
+    artsig_key *priv = load_vec_key(pairs[_i].priv);
+    artsig_key *pub = load_vec_key(pairs[_i].pub);
+    artsig_key *other = load_vec_key(pairs[_i].other_pub);
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     size_t len = sign_ok(sig, priv, message, MSG_LEN);
     ck_assert_uint_eq(len, pairs[_i].sig_len);
@@ -314,7 +259,7 @@ START_TEST(public_key_cannot_sign)
 {
     static const char *const pubs[] = {"rsa3072.pkcs1.pub", "ecp256.pub.der", "ed25519.pub"};
     for (size_t i = 0; i < sizeof pubs / sizeof pubs[0]; i++) {
-        artsig_key *pub = load_vec(pubs[i]);
+        artsig_key *pub = load_vec_key(pubs[i]);
         uint8_t sig[ARTSIG_SIGNATURE_MAX];
         size_t len = 0;
         ck_assert_int_eq(artsig_sign(sig, &len, pub, message, MSG_LEN), ARTSIG_EKEYROLE);
@@ -348,8 +293,8 @@ START_TEST(ecdsa_short_halves_are_padded)
 {
     /* About one signature in 128 has r or s below 2^248; each must still be
      * 64 bytes with the zero bytes in front. */
-    artsig_key *priv = load_vec("ecp256.sec1.key");
-    artsig_key *pub = load_vec("ecp256.pub");
+    artsig_key *priv = load_vec_key("ecp256.sec1.key");
+    artsig_key *pub = load_vec_key("ecp256.pub");
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     int found = 0;
     for (unsigned i = 0; i < 5000 && found < 2; i++) {
@@ -376,8 +321,8 @@ END_TEST
 
 START_TEST(ecdsa_out_of_range_halves)
 {
-    artsig_key *priv = load_vec("ecp256.sec1.key");
-    artsig_key *pub = load_vec("ecp256.pub");
+    artsig_key *priv = load_vec_key("ecp256.sec1.key");
+    artsig_key *pub = load_vec_key("ecp256.pub");
     uint8_t sig[ARTSIG_SIGNATURE_MAX], bad[64];
     ck_assert_uint_eq(sign_ok(sig, priv, message, MSG_LEN), 64);
     for (int half = 0; half < 2; half++) {
@@ -398,15 +343,13 @@ START_TEST(ecdsa_der_must_be_strict)
 {
     /* openssl writes DER; libartsig accepts it as written and refuses BER
      * variants of the same signature. */
-    write_file(tmp("msg"), message, MSG_LEN);
-    ck_assert_int_eq(sh("openssl dgst -sha256 -sign $V/ecp256.sec1.key -out sig.der msg"), 0);
     size_t len;
-    uint8_t *der = read_tmp("sig.der", &len);
+    uint8_t *der = openssl_signs_message("ecp256.sec1.key", "", "sig.der", &len);
     ck_assert_uint_ge(len, 8);
     ck_assert_uint_le(len, 72);
     ck_assert_int_eq(der[0], 0x30);
     ck_assert_uint_eq(der[1], len - 2);
-    artsig_key *pub = load_vec("ecp256.pub");
+    artsig_key *pub = load_vec_key("ecp256.pub");
     ck_assert_int_eq(artsig_verify(pub, message, MSG_LEN, der, len), ARTSIG_OK);
 
     uint8_t ber[80];
@@ -450,7 +393,7 @@ START_TEST(openssl_verifies_rsa)
     static const char *const keys[][2] = {{"rsa3072.pkcs1.key", "rsa3072.pub"},
                                           {"rsa2048.pkcs8.key", "rsa2048.pub"}};
     for (size_t i = 0; i < 2; i++) {
-        artsig_key *priv = load_vec(keys[i][0]);
+        artsig_key *priv = load_vec_key(keys[i][0]);
         uint8_t sig[ARTSIG_SIGNATURE_MAX];
         size_t len = sign_ok(sig, priv, message, MSG_LEN);
         write_file(tmp("msg"), message, MSG_LEN);
@@ -469,19 +412,15 @@ END_TEST
 
 START_TEST(rsa_from_openssl_verifies)
 {
-    write_file(tmp("msg"), message, MSG_LEN);
-    ck_assert_int_eq(sh("openssl dgst -sha256 -sign $V/rsa3072.pkcs8.key -out sig msg"), 0);
     size_t len;
-    uint8_t *sig = read_tmp("sig", &len);
-    artsig_key *pub = load_vec("rsa3072.pkcs1.pub");
+    uint8_t *sig = openssl_signs_message("rsa3072.pkcs8.key", "", "sig", &len);
+    artsig_key *pub = load_vec_key("rsa3072.pkcs1.pub");
     ck_assert_int_eq(artsig_verify(pub, message, MSG_LEN, sig, len), ARTSIG_OK);
     free(sig);
 
     /* PSS is a valid RSA signature, but not one a Mender client accepts. */
-    ck_assert_int_eq(sh("openssl dgst -sha256 -sign $V/rsa3072.pkcs8.key "
-                        "-sigopt rsa_padding_mode:pss -out pss msg"),
-                     0);
-    sig = read_tmp("pss", &len);
+    sig = openssl_signs_message("rsa3072.pkcs8.key", "-sigopt rsa_padding_mode:pss ", "pss",
+                                &len);
     ck_assert_uint_eq(len, 384);
     ck_assert_int_eq(artsig_verify(pub, message, MSG_LEN, sig, len), ARTSIG_EVERIFY);
     free(sig);
@@ -491,7 +430,7 @@ END_TEST
 
 START_TEST(openssl_verifies_ecdsa)
 {
-    artsig_key *priv = load_vec("ecp256.pkcs8.key");
+    artsig_key *priv = load_vec_key("ecp256.pkcs8.key");
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     ck_assert_uint_eq(sign_ok(sig, priv, message, MSG_LEN), 64);
     write_file(tmp("msg"), message, MSG_LEN);
@@ -508,12 +447,10 @@ END_TEST
 
 START_TEST(ecdsa_from_openssl_verifies)
 {
-    write_file(tmp("msg"), message, MSG_LEN);
-    artsig_key *pub = load_vec("ecp256.pub.der");
+    artsig_key *pub = load_vec_key("ecp256.pub.der");
     for (int round = 0; round < 8; round++) {
-        ck_assert_int_eq(sh("openssl dgst -sha256 -sign $V/ecp256.sec1.key -out sig.der msg"), 0);
         size_t len;
-        uint8_t *der = read_tmp("sig.der", &len);
+        uint8_t *der = openssl_signs_message("ecp256.sec1.key", "", "sig.der", &len);
         /* As openssl wrote it (DER)... */
         ck_assert_int_eq(artsig_verify(pub, message, MSG_LEN, der, len), ARTSIG_OK);
         /* ...and as Mender writes it (r||s). */
@@ -528,7 +465,7 @@ END_TEST
 
 START_TEST(openssl_verifies_ed25519)
 {
-    artsig_key *priv = load_vec("ed25519.key");
+    artsig_key *priv = load_vec_key("ed25519.key");
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     size_t len = sign_ok(sig, priv, message, MSG_LEN);
     write_file(tmp("msg"), message, MSG_LEN);
@@ -553,7 +490,7 @@ START_TEST(ed25519_from_openssl_verifies)
                      0);
     size_t len;
     uint8_t *sig = read_tmp("sig", &len);
-    artsig_key *pub = load_vec("ed25519.pub");
+    artsig_key *pub = load_vec_key("ed25519.pub");
     ck_assert_int_eq(artsig_verify(pub, msg, sizeof msg - 1, sig, len), ARTSIG_OK);
     ck_assert_int_eq(artsig_verify(pub, msg, sizeof msg - 2, sig, len), ARTSIG_EVERIFY);
     free(sig);
@@ -676,9 +613,7 @@ static artsig_keyring *ring_of(const char *const *files, size_t n)
     artsig_keyring *ring = NULL;
     ck_assert_int_eq(artsig_keyring_new(&ring), ARTSIG_OK);
     for (size_t i = 0; i < n; i++) {
-        char rel[128];
-        snprintf(rel, sizeof rel, "keys/%s", files[i]);
-        char *path = vec_path(rel);
+        char *path = vec_pathf("keys/%s", files[i]);
         ck_assert_msg(artsig_keyring_add_file(ring, path) == ARTSIG_OK, "%s: %s", files[i],
                       artsig_last_error());
         free(path);
@@ -708,7 +643,7 @@ START_TEST(keyring_first_match_wins)
                  {"ecp256.sec1.key", 2}, /* also matches index 4: the first wins */
                  {"ed25519.key", 3}};
     for (size_t i = 0; i < 4; i++) {
-        artsig_key *priv = load_vec(cases[i].signer);
+        artsig_key *priv = load_vec_key(cases[i].signer);
         uint8_t sig[ARTSIG_SIGNATURE_MAX];
         size_t len = sign_ok(sig, priv, message, MSG_LEN);
         size_t index = 99;
@@ -730,7 +665,7 @@ START_TEST(keyring_empty_verifies_nothing)
     artsig_keyring *ring = NULL;
     ck_assert_int_eq(artsig_keyring_new(&ring), ARTSIG_OK);
     ck_assert_uint_eq(artsig_keyring_count(ring), 0);
-    artsig_key *priv = load_vec("ed25519.key");
+    artsig_key *priv = load_vec_key("ed25519.key");
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     size_t len = sign_ok(sig, priv, message, MSG_LEN);
     size_t index = 99;
@@ -747,7 +682,7 @@ START_TEST(keyring_none_verifies)
 {
     static const char *const files[] = {"rsa3072.pub", "ecp256b.pub", "ed25519.pub"};
     artsig_keyring *ring = ring_of(files, 3);
-    artsig_key *priv = load_vec("ecp256.sec1.key");
+    artsig_key *priv = load_vec_key("ecp256.sec1.key");
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     size_t len = sign_ok(sig, priv, message, MSG_LEN);
     ck_assert_int_eq(artsig_keyring_verify(NULL, ring, message, MSG_LEN, sig, len),
@@ -768,14 +703,14 @@ END_TEST
 
 START_TEST(keyring_holds_its_own_reference)
 {
-    artsig_key *pub = load_vec("ed25519.pub");
+    artsig_key *pub = load_vec_key("ed25519.pub");
     artsig_keyring *ring = NULL;
     ck_assert_int_eq(artsig_keyring_new(&ring), ARTSIG_OK);
     ck_assert_int_eq(artsig_keyring_add(ring, pub), ARTSIG_OK);
     ck_assert_ptr_eq(artsig_keyring_get(ring, 0), pub);
     artsig_key_free(pub);
 
-    artsig_key *priv = load_vec("ed25519.key");
+    artsig_key *priv = load_vec_key("ed25519.key");
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     size_t len = sign_ok(sig, priv, message, MSG_LEN);
     size_t index = 99;
@@ -838,8 +773,8 @@ static void *sign_and_verify(void *arg)
 START_TEST(keys_and_keyrings_shared_between_threads)
 {
     static const char *const pubs[] = {"rsa3072.pub", "ecp256.pub", "ed25519.pub"};
-    struct shared s = {.priv = {load_vec("rsa3072.pkcs8.key"), load_vec("ecp256.sec1.key"),
-                                load_vec("ed25519.key")},
+    struct shared s = {.priv = {load_vec_key("rsa3072.pkcs8.key"), load_vec_key("ecp256.sec1.key"),
+                                load_vec_key("ed25519.key")},
                        .ring = ring_of(pubs, 3)};
     pthread_t threads[4];
     for (int i = 0; i < 4; i++)
@@ -864,8 +799,7 @@ static Suite *signature_suite(void)
     tcase_add_test(tc, wycheproof_ed25519);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("round-trip");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tc = scratch_tcase("round-trip");
     tcase_add_loop_test(tc, sign_verify_round_trip, 0, N_PAIRS);
     tcase_add_test(tc, public_key_cannot_sign);
     tcase_add_loop_test(tc, generated_keys_sign, 0, 3);
@@ -874,8 +808,7 @@ static Suite *signature_suite(void)
     tcase_add_test(tc, ecdsa_der_must_be_strict);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("openssl");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tc = scratch_tcase("openssl");
     tcase_add_test(tc, openssl_verifies_rsa);
     tcase_add_test(tc, rsa_from_openssl_verifies);
     tcase_add_test(tc, openssl_verifies_ecdsa);
@@ -892,8 +825,7 @@ static Suite *signature_suite(void)
     tcase_add_test(tc, base64_too_long);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("keyring");
-    tcase_add_checked_fixture(tc, make_scratch, remove_scratch);
+    tc = scratch_tcase("keyring");
     tcase_add_test(tc, keyring_first_match_wins);
     tcase_add_test(tc, keyring_empty_verifies_nothing);
     tcase_add_test(tc, keyring_none_verifies);
