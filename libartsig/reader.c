@@ -1,8 +1,11 @@
 /* The streaming reader. Every tar layer is libarchive's: the outer,
  * uncompressed tar, and each header or data member as a second archive whose
- * read callback pulls the member's bytes straight out of the outer one and
- * hashes them on the way. Member grammar and trust order follow FORMAT.md;
- * info.c turns the header files into facts once their digest matched. */
+ * read callback pulls the member's bytes straight out of the outer one, hashes
+ * them on the way and decompresses them (decoder.c). Every byte of every tar
+ * passes a struct tarstream, which requires the bytes libarchive skips without
+ * looking (padding, end-of-archive blocks and what follows them) to be zeros.
+ * Member grammar and trust order follow FORMAT.md; info.c turns the header
+ * files into facts once their digest matched. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,6 +17,7 @@
 #include <archive_entry.h>
 #include <json-c/json.h>
 
+#include "decoder.h"
 #include "info_internal.h"
 
 /* Input is read in blocks of this size (fd and pull modes); libarchive hands
@@ -22,27 +26,24 @@
 /* header-info, the scripts, and type-info, meta-data and files per payload. */
 #define HEADER_FILES_MAX (1 + ARTSIG_LIMIT_SCRIPTS + 3 * ARTSIG_LIMIT_PAYLOADS)
 #define HEADER_NAME_MAX 255
+#define TAR_BLOCK 512
 /* Internal status: header-only reading is complete; never returned. */
 #define STOP 1
 
+/* Named by the suffix only, as the reference tools do; the decoders check
+ * the magic bytes, so that a name cannot select a different decoder. */
 struct compression {
     const char *suffix;
-    const char *label;
-    uint8_t magic[6];
-    size_t magic_len;
-    int (*enable)(struct archive *);
+    enum asig_codec codec;
 };
 
-/* Named by the suffix only, as the reference tools do; the magic bytes are
- * cross-checked so that a name cannot select a different decoder. */
 static const struct compression compressions[] = {
-    {"", "uncompressed", {0}, 0, NULL},
-    {".gz", "gzip", {0x1f, 0x8b}, 2, archive_read_support_filter_gzip},
-    {".xz", "xz", {0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00}, 6, archive_read_support_filter_xz},
-    {".zst", "zstd", {0x28, 0xb5, 0x2f, 0xfd}, 4, archive_read_support_filter_zstd},
+    {"", ASIG_CODEC_NONE},
+    {".gz", ASIG_CODEC_GZIP},
+    {".xz", ASIG_CODEC_XZ},
+    {".zst", ASIG_CODEC_ZSTD},
 };
 #define NCOMPRESSIONS (sizeof compressions / sizeof compressions[0])
-#define MAGIC_MAX 6
 
 /* Outer members in their only valid order. */
 enum kind {
@@ -82,6 +83,25 @@ struct channel {
 
 enum run_state { RUN_NEW, RUN_PUSH, RUN_DONE };
 
+/* A tar as libarchive reads it through one of the read callbacks: the
+ * artifact itself, or a member's decompressed content. libarchive skips the
+ * padding after each entry's data, and stops at the first end-of-archive
+ * block, without looking at those bytes; so every buffer handed to it passes
+ * here, and those bytes must all be zeros. */
+struct tarstream {
+    artsig_reader *r;
+    struct archive *a;
+    const char *member;   /* NULL for the artifact's own tar */
+    uint64_t delivered;   /* bytes handed to libarchive */
+    const uint8_t *last;  /* the buffer handed over last, which libarchive */
+    size_t last_len;      /* may still read from: it is valid until the next */
+    uint64_t pad_from;    /* padding of the current entry: [pad_from, pad_to); */
+    uint64_t pad_to;      /* pad_to is where the next header starts */
+    uint64_t end;         /* at the end of the archive: where its end blocks start */
+    uint64_t nonzero_end; /* just past the last non-zero byte handed over */
+    char entry[ASIG_SHOWN_MAX + 4]; /* the current entry's name, for details */
+};
+
 struct artsig_reader {
     const artsig_keyring *keyring;
     artsig_reader_callbacks cb;
@@ -96,12 +116,10 @@ struct artsig_reader {
     void *pull_data;
     uint8_t *block;
     struct channel *push;
-    uint64_t delivered;   /* bytes handed to libarchive */
-    uint64_t nonzero_end; /* offset just past the last non-zero byte delivered */
     bool input_eof;
     int pending; /* a failure inside a libarchive callback, with its detail */
 
-    struct archive *outer;
+    struct tarstream outer;
     artsig_sha256_ctx *sha;
     artsig_info *info;
     bool info_ready;
@@ -131,8 +149,15 @@ struct member {
     const char *name;
     const struct compression *comp;
     artsig_sha256_ctx *sha; /* NULL: the member's bytes are not digested */
+    uint64_t limit;         /* most bytes its content may decompress to */
+    size_t payload;         /* data members: the payload's index */
+    asig_decoder *dec;
+    const uint8_t *in; /* a piece of the member the decoder has not taken yet */
+    size_t in_len;
+    bool in_end; /* the outer archive has no more of the member */
     uint64_t pulled;
-    unsigned candidates; /* compressions whose magic the first bytes still match */
+    uint8_t head[ASIG_CODEC_MAGIC_MAX]; /* the first decompressed bytes */
+    struct tarstream ts;
 };
 
 static bool has_keys(const artsig_reader *r)
@@ -148,29 +173,21 @@ static const char *archive_message(struct archive *a)
     return s ? s : "unreadable";
 }
 
-/* A failure reported by the outer archive. When the input had already ended
- * it is a truncation, otherwise the bytes were wrong. */
-static int outer_fail(artsig_reader *r, const char *where, const char *member)
+/* A failure libarchive reported on a tar, `where` `what` ("inside" "manifest").
+ * A failure inside one of the read callbacks comes with its own detail. When
+ * the input had already ended, the artifact is truncated, otherwise its bytes
+ * were wrong. */
+static int tar_fail(const struct tarstream *t, const char *where, const char *what)
 {
+    artsig_reader *r = t->r;
     if (r->pending)
         return r->pending;
-    if (archive_errno(r->outer) == ENOMEM)
-        return asig_fail(ARTSIG_ENOMEM, "%s %s", where, member);
-    if (r->input_eof)
-        return asig_fail(ARTSIG_ETRUNCATED, "input ends %s %s (%s)", where, member,
-                         archive_message(r->outer));
-    return asig_fail(ARTSIG_EFORMAT, "%s %s: %s", where, member, archive_message(r->outer));
-}
-
-/* A failure of a member's own archive: its bytes are corrupt, unless pulling
- * them from the outer archive failed first. */
-static int inner_fail(artsig_reader *r, struct archive *a, const char *member)
-{
-    if (r->pending)
-        return r->pending;
-    if (archive_errno(a) == ENOMEM)
-        return asig_fail(ARTSIG_ENOMEM, "%s", member);
-    return asig_fail(ARTSIG_EFORMAT, "%s: %s", member, archive_message(a));
+    if (archive_errno(t->a) == ENOMEM)
+        return asig_fail(ARTSIG_ENOMEM, "%s %s", where, what);
+    if (!t->member && r->input_eof)
+        return asig_fail(ARTSIG_ETRUNCATED, "input ends %s %s (%s)", where, what,
+                         archive_message(t->a));
+    return asig_fail(ARTSIG_EFORMAT, "%s %s: %s", where, what, archive_message(t->a));
 }
 
 static int callback_result(int rc, const char *which)
@@ -197,6 +214,121 @@ static int check_digest(artsig_sha256_ctx *sha, const uint8_t want[ARTSIG_DIGEST
     if (rc != ARTSIG_OK)
         return rc;
     return artsig_digest_equal(got, want) ? ARTSIG_OK : digest_mismatch(what, want, got);
+}
+
+/* ---- Tars: the bytes libarchive skips ---- */
+
+/* A regular file whose data lies in the tar as its size says: the only kind
+ * of entry the reader accepts (it refuses the others with details of its own). */
+static bool plain_file(struct archive_entry *e)
+{
+    return archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e) &&
+           !archive_entry_symlink(e) && archive_entry_sparse_count(e) == 0 &&
+           archive_entry_size_is_set(e) && archive_entry_size(e) >= 0;
+}
+
+/* The bytes at p, which start at offset `base` of the tar, must be zeros where
+ * they overlap the current entry's padding. */
+static int check_padding(const struct tarstream *t, const uint8_t *p, uint64_t base, size_t len)
+{
+    uint64_t from = t->pad_from > base ? t->pad_from : base;
+    uint64_t to = t->pad_to < base + len ? t->pad_to : base + len;
+    for (uint64_t at = from; at < to; at++)
+        if (p[at - base]) {
+            if (!t->member)
+                return asig_fail(ARTSIG_EFORMAT, "non-zero padding after member %s (byte %llu)",
+                                 t->entry, (unsigned long long)at);
+            return asig_fail(ARTSIG_EFORMAT, "%s: non-zero padding after %s (byte %llu of its tar)",
+                             t->member, t->entry, (unsigned long long)at);
+        }
+    return ARTSIG_OK;
+}
+
+/* Every buffer handed to libarchive passes here. Only zeros may follow the
+ * end of the archive, so the last non-zero byte is remembered. The end can
+ * come no earlier than where the next header would start, so only bytes from
+ * there on are looked at, from the buffer's end: a file's data is not (a disk
+ * image is mostly zeros). */
+static int ts_deliver(struct tarstream *t, const uint8_t *p, size_t len)
+{
+    int rc = check_padding(t, p, t->delivered, len);
+    uint64_t from = t->pad_to > t->delivered ? t->pad_to - t->delivered : 0;
+    size_t i = len;
+    while (i > from && p[i - 1] == 0)
+        i--;
+    if (i > from)
+        t->nonzero_end = t->delivered + i;
+    t->delivered += len;
+    t->last = p;
+    t->last_len = len;
+    return rc;
+}
+
+/* archive_read_next_header() on a tar that is watched. The previous entry's
+ * padding lies behind (libarchive skipped it in there). An entry's data starts
+ * where libarchive stopped reading its headers, pax and GNU extensions
+ * included, and its padding follows the data. libarchive consumes all it reads
+ * ahead for a header, so what of the padding it was already given lies in the
+ * last buffer, still at hand; the rest is checked as it arrives. A failure is
+ * left in r->pending, as in the read callbacks. */
+static int ts_next_header(struct tarstream *t, struct archive_entry **e)
+{
+    int ar = archive_read_next_header(t->a, e);
+    t->end = t->pad_from = t->pad_to;
+    if (ar != ARCHIVE_OK || !plain_file(*e))
+        return ar;
+    const char *name = archive_entry_pathname(*e);
+    asig_printable(t->entry, name ? name : "", name ? strlen(name) : 0);
+    uint64_t size = (uint64_t)archive_entry_size(*e);
+    t->pad_from = (uint64_t)archive_filter_bytes(t->a, -1) + size;
+    t->pad_to = t->pad_from + (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
+    uint64_t first = t->delivered - t->last_len;
+    int rc = ARTSIG_OK;
+    if (t->pad_from < first && t->pad_from < t->pad_to)
+        rc = asig_fail(ARTSIG_EUNSUPPORTED, "%s%scannot check the padding after %s: this "
+                                            "libarchive read past it",
+                       t->member ? t->member : "", t->member ? ": " : "", t->entry);
+    else if (t->pad_from < t->delivered)
+        rc = check_padding(t, t->last, first, t->last_len);
+    if (rc == ARTSIG_OK)
+        return ARCHIVE_OK;
+    t->r->pending = rc;
+    return ARCHIVE_FATAL;
+}
+
+/* The archive ended and the rest of its stream was handed over: from its end
+ * blocks on, everything must be zeros. */
+static int ts_check_tail(const struct tarstream *t)
+{
+    if (t->nonzero_end <= t->end)
+        return ARTSIG_OK;
+    if (!t->member)
+        return asig_fail(ARTSIG_EFORMAT, "non-zero bytes after the end of the archive (the "
+                                         "last at offset %llu)",
+                         (unsigned long long)t->nonzero_end - 1);
+    return asig_fail(ARTSIG_EFORMAT, "%s: non-zero bytes after the end of its tar (the last "
+                                     "at byte %llu of the tar)",
+                     t->member, (unsigned long long)t->nonzero_end - 1);
+}
+
+/* libarchive also ends a tar at an entry boundary, or after one zero block;
+ * every writer puts two. */
+static bool ts_end_blocks_missing(const struct tarstream *t)
+{
+    return t->delivered - t->end < 2 * TAR_BLOCK;
+}
+
+/* A tar-only archive: any decompression is decoder.c's. */
+static int ts_open(struct tarstream *t, void *data, archive_read_callback *read)
+{
+    t->a = archive_read_new();
+    if (!t->a)
+        return asig_fail(ARTSIG_ENOMEM, "tar reader");
+    if (archive_read_support_format_tar(t->a) != ARCHIVE_OK)
+        return asig_fail(ARTSIG_EUNSUPPORTED, "this libarchive cannot read tar");
+    if (archive_read_open(t->a, data, NULL, read, NULL) != ARCHIVE_OK)
+        return tar_fail(t, "at the start of", t->member ? t->member : "the artifact");
+    return ARTSIG_OK;
 }
 
 /* ---- Input ---- */
@@ -254,9 +386,7 @@ static ssize_t push_source(artsig_reader *r, const void **buf)
     return n;
 }
 
-/* All input passes here. Only zero bytes may follow the archive's end, so
- * remember where the last non-zero byte was; a block's zero tail is scanned
- * from its end, which costs nothing for ordinary data. */
+/* All input passes here, on its way into the outer archive. */
 static ssize_t next_input(artsig_reader *r, const void **buf)
 {
     if (r->input_eof)
@@ -266,13 +396,11 @@ static ssize_t next_input(artsig_reader *r, const void **buf)
         r->input_eof = true;
     if (n <= 0)
         return n;
-    const uint8_t *p = *buf;
-    size_t i = (size_t)n;
-    while (i > 0 && p[i - 1] == 0)
-        i--;
-    if (i > 0)
-        r->nonzero_end = r->delivered + i;
-    r->delivered += (uint64_t)n;
+    int rc = ts_deliver(&r->outer, *buf, (size_t)n);
+    if (rc != ARTSIG_OK) {
+        r->pending = rc;
+        return -1;
+    }
     return n;
 }
 
@@ -287,98 +415,124 @@ static la_ssize_t outer_read(struct archive *a, void *p, const void **buf)
 
 /* ---- Members as archives of their own ---- */
 
-static int check_magic(struct member *m, const uint8_t *p, size_t len)
+/* The next piece of the member out of the outer archive, without a copy;
+ * hashed when the member has a digest. */
+static int pull_member(struct member *m)
 {
-    for (size_t i = 0; i < len && m->pulled + i < MAGIC_MAX; i++) {
-        size_t pos = (size_t)m->pulled + i;
-        for (size_t c = 1; c < NCOMPRESSIONS; c++) {
-            const struct compression *k = &compressions[c];
-            if (!(m->candidates & (1u << c)) || pos >= k->magic_len)
-                continue;
-            if (p[i] != k->magic[pos]) {
-                m->candidates &= ~(1u << c);
-                if (k == m->comp)
-                    return asig_fail(ARTSIG_EFORMAT, "%s: content is not %s data", m->name,
-                                     k->label);
-            } else if (pos + 1 == k->magic_len && k != m->comp) {
-                return asig_fail(ARTSIG_EFORMAT, "%s: named as %s but its content is %s",
-                                 m->name, m->comp->label, k->label);
-            }
-        }
-    }
-    return ARTSIG_OK;
-}
-
-/* Read callback of a member's archive: the next piece of the outer entry,
- * without a copy. */
-static la_ssize_t member_read(struct archive *a, void *p, const void **buf)
-{
-    (void)a;
-    struct member *m = p;
     artsig_reader *r = m->r;
+    const void *buf;
     size_t len = 0;
     la_int64_t offset;
     int ar;
     do
-        ar = archive_read_data_block(r->outer, buf, &len, &offset);
+        ar = archive_read_data_block(r->outer.a, &buf, &len, &offset);
     while (ar == ARCHIVE_OK && len == 0);
-    if (ar == ARCHIVE_EOF)
-        return 0;
-    if (ar != ARCHIVE_OK) {
-        r->pending = outer_fail(r, "inside", m->name);
-        return -1;
+    if (ar == ARCHIVE_EOF) {
+        m->in_end = true;
+        return ARTSIG_OK;
     }
-    if ((uint64_t)offset != m->pulled) {
-        r->pending = asig_fail(ARTSIG_EFORMAT, "%s: data with holes", m->name);
-        return -1;
-    }
-    int rc = check_magic(m, *buf, len);
-    if (rc == ARTSIG_OK && m->sha)
-        rc = artsig_sha256_update(m->sha, *buf, len);
-    if (rc != ARTSIG_OK) {
-        r->pending = rc;
-        return -1;
-    }
+    if (ar != ARCHIVE_OK)
+        return tar_fail(&r->outer, "inside", m->name);
+    if ((uint64_t)offset != m->pulled)
+        return asig_fail(ARTSIG_EFORMAT, "%s: data with holes", m->name);
     m->pulled += len;
+    m->in = buf;
+    m->in_len = len;
+    return m->sha ? artsig_sha256_update(m->sha, buf, len) : ARTSIG_OK;
+}
+
+/* The content must be a tar, not one more layer of compression (which
+ * libarchive, reading tar only, would not undo either). */
+static int check_one_layer(struct member *m, const uint8_t *p, size_t len)
+{
+    if (m->ts.delivered >= sizeof m->head)
+        return ARTSIG_OK;
+    size_t have = (size_t)m->ts.delivered;
+    size_t n = len < sizeof m->head - have ? len : sizeof m->head - have;
+    memcpy(m->head + have, p, n);
+    enum asig_codec inside = asig_codec_sniff(m->head, have + n);
+    if (inside == ASIG_CODEC_NONE)
+        return ARTSIG_OK;
+    if (m->comp->codec == ASIG_CODEC_NONE)
+        return asig_fail(ARTSIG_EFORMAT, "%s: named as uncompressed, but its content is %s",
+                         m->name, asig_codec_label(inside));
+    return asig_fail(ARTSIG_EFORMAT, "%s: not a single layer of %s data: its content is %s",
+                     m->name, asig_codec_label(m->comp->codec), asig_codec_label(inside));
+}
+
+/* Read callback of a member's archive: its content, decompressed. */
+static la_ssize_t member_read(struct archive *a, void *p, const void **buf)
+{
+    (void)a;
+    struct member *m = p;
+    const uint8_t *out = NULL;
+    size_t len = 0, used;
+    int rc = ARTSIG_OK;
+    while (rc == ARTSIG_OK && len == 0) {
+        if (m->in_len > 0) {
+            rc = asig_decoder_feed(m->dec, m->in, m->in_len, &used, &out, &len);
+            m->in += used;
+            m->in_len -= used;
+        } else if (!m->in_end) {
+            rc = pull_member(m);
+        } else {
+            rc = asig_decoder_finish(m->dec, &out, &len);
+            if (rc == ARTSIG_OK && len == 0)
+                return 0;
+        }
+    }
+    if (rc == ARTSIG_OK)
+        rc = check_one_layer(m, out, len);
+    /* Checked while decompressing, so that a bomb stops early. */
+    if (rc == ARTSIG_OK && len > m->limit - m->ts.delivered)
+        rc = asig_fail(ARTSIG_ELIMIT, "%s: more than %llu bytes uncompressed", m->name,
+                       (unsigned long long)m->limit);
+    if (rc == ARTSIG_OK)
+        rc = ts_deliver(&m->ts, out, len);
+    if (rc != ARTSIG_OK) {
+        m->r->pending = rc;
+        return -1;
+    }
+    *buf = out;
     return (la_ssize_t)len;
 }
 
-/* The digest must cover every byte of the member, also those after the
- * inner archive's end. */
-static int drain_member(struct member *m)
+/* The member's tar ended: the rest of its content must be zeros, and there
+ * must be no more compressed bytes than its stream(s) hold; the digest of a
+ * header member also covers every byte. */
+static int end_member(struct member *m)
 {
     const void *buf;
     la_ssize_t n;
     while ((n = member_read(NULL, m, &buf)) > 0)
         ;
-    return n < 0 ? m->r->pending : ARTSIG_OK;
+    int rc = n < 0 ? m->r->pending : ts_check_tail(&m->ts);
+    if (rc == ARTSIG_OK && ts_end_blocks_missing(&m->ts))
+        rc = asig_fail(ARTSIG_EFORMAT, "%s: its tar lacks the two end-of-archive blocks",
+                       m->name);
+    return rc;
 }
 
-static int open_member(struct archive **out, struct member *m)
+/* Reads a header or data member entry by entry, each handed to `on_entry`. */
+static int read_member(struct member *m, int (*on_entry)(struct member *m,
+                                                         struct archive_entry *e))
 {
-    artsig_reader *r = m->r;
-    m->candidates = ((1u << NCOMPRESSIONS) - 1) & ~1u;
-    struct archive *a = archive_read_new();
-    if (!a)
-        return asig_fail(ARTSIG_ENOMEM, "%s", m->name);
-    int rc = ARTSIG_OK;
-    /* A filter that libarchive would run as an external program is refused. */
-    if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        (m->comp->enable && m->comp->enable(a) != ARCHIVE_OK))
-        rc = asig_fail(ARTSIG_EUNSUPPORTED, "%s: this libarchive cannot read %s tar", m->name,
-                       m->comp->label);
-    else if (archive_read_open(a, m, NULL, member_read, NULL) != ARCHIVE_OK)
-        rc = inner_fail(r, a, m->name);
-    /* libarchive would undo a second compression layer too; one is allowed. */
-    else if (archive_filter_count(a) != (m->comp->enable ? 2 : 1))
-        rc = asig_fail(ARTSIG_EFORMAT, "%s: not a single layer of %s data", m->name,
-                       m->comp->label);
-    if (rc != ARTSIG_OK) {
-        archive_read_free(a);
-        return rc;
+    m->ts = (struct tarstream){.r = m->r, .member = m->name};
+    int rc = asig_decoder_new(&m->dec, m->comp->codec, m->name);
+    if (rc == ARTSIG_OK)
+        rc = ts_open(&m->ts, m, member_read);
+    while (rc == ARTSIG_OK) {
+        struct archive_entry *e;
+        int ar = ts_next_header(&m->ts, &e);
+        if (ar == ARCHIVE_EOF) {
+            rc = end_member(m);
+            break;
+        }
+        rc = ar == ARCHIVE_OK ? on_entry(m, e) : tar_fail(&m->ts, "in", m->name);
     }
-    *out = a;
-    return ARTSIG_OK;
+    archive_read_free(m->ts.a);
+    asig_decoder_free(m->dec);
+    return rc;
 }
 
 /* Entries inside header and data members must be plain files. */
@@ -399,8 +553,7 @@ static int check_inner_entry(struct archive_entry *e, const char *member, const 
     if (what)
         return asig_fail(ARTSIG_EUNSAFE, "%s: %s is %s", member,
                          asig_printable(shown, name, strlen(name)), what);
-    if (archive_entry_sparse_count(e) > 0 || !archive_entry_size_is_set(e) ||
-        archive_entry_size(e) < 0)
+    if (!plain_file(e))
         return asig_fail(ARTSIG_EFORMAT, "%s: %s is a sparse file or has no size", member,
                          asig_printable(shown, name, strlen(name)));
     return ARTSIG_OK;
@@ -416,19 +569,10 @@ static void free_header_files(artsig_reader *r)
     r->htotal = 0;
 }
 
-/* Checked while decompressing, so that a bomb stops early. */
-static int check_header_size(struct archive *a, const char *member)
+static int buffer_header_file(struct member *m, struct archive_entry *e)
 {
-    if (archive_filter_bytes(a, 0) > ARTSIG_LIMIT_HEADER_TOTAL)
-        return asig_fail(ARTSIG_ELIMIT, "%s: more than %d bytes uncompressed", member,
-                         ARTSIG_LIMIT_HEADER_TOTAL);
-    return ARTSIG_OK;
-}
-
-static int buffer_header_file(artsig_reader *r, struct archive *a, const char *member,
-                              struct archive_entry *e)
-{
-    const char *name = archive_entry_pathname(e);
+    artsig_reader *r = m->r;
+    const char *member = m->name, *name = archive_entry_pathname(e);
     int rc = check_inner_entry(e, member, name);
     if (rc != ARTSIG_OK)
         return rc;
@@ -465,14 +609,12 @@ static int buffer_header_file(artsig_reader *r, struct archive *a, const char *m
     r->htotal += (uint64_t)size;
     size_t got = 0;
     while (got < f->len) {
-        la_ssize_t n = archive_read_data(a, f->data + got, f->len - got);
+        la_ssize_t n = archive_read_data(m->ts.a, f->data + got, f->len - got);
         if (n < 0)
-            return inner_fail(r, a, member);
+            return tar_fail(&m->ts, "in", member);
         if (n == 0)
             break;
         got += (size_t)n;
-        if ((rc = check_header_size(a, member)) != ARTSIG_OK)
-            return rc;
     }
     if (got != f->len)
         return asig_fail(ARTSIG_EFORMAT, "%s: %s ends early", member,
@@ -486,23 +628,9 @@ static int read_header_member(artsig_reader *r, const char *name,
                               const struct compression *comp,
                               const uint8_t digest[ARTSIG_DIGEST_LEN], int augment)
 {
-    struct member m = {.r = r, .name = name, .comp = comp, .sha = r->sha};
-    struct archive *a;
-    int rc = open_member(&a, &m);
-    if (rc != ARTSIG_OK)
-        return rc;
-    while (rc == ARTSIG_OK) {
-        struct archive_entry *e;
-        int ar = archive_read_next_header(a, &e);
-        if (ar == ARCHIVE_EOF)
-            break;
-        rc = ar == ARCHIVE_OK ? check_header_size(a, name) : inner_fail(r, a, name);
-        if (rc == ARTSIG_OK)
-            rc = buffer_header_file(r, a, name, e);
-    }
-    if (rc == ARTSIG_OK)
-        rc = drain_member(&m);
-    archive_read_free(a);
+    struct member m = {.r = r, .name = name, .comp = comp, .sha = r->sha,
+                       .limit = ARTSIG_LIMIT_HEADER_TOTAL};
+    int rc = read_member(&m, buffer_header_file);
     if (rc == ARTSIG_OK)
         rc = check_digest(r->sha, digest, name);
     for (size_t i = 0; rc == ARTSIG_OK && i < r->nhfiles; i++)
@@ -530,10 +658,11 @@ static int header_complete(artsig_reader *r)
 
 /* ---- Data members ---- */
 
-static int read_payload_file(artsig_reader *r, struct archive *a, const char *member,
-                             size_t payload, struct archive_entry *e)
+static int read_payload_file(struct member *m, struct archive_entry *e)
 {
-    const char *name = archive_entry_pathname(e);
+    artsig_reader *r = m->r;
+    const char *member = m->name, *name = archive_entry_pathname(e);
+    size_t payload = m->payload;
     int rc = check_inner_entry(e, member, name);
     if (rc != ARTSIG_OK)
         return rc;
@@ -570,11 +699,11 @@ static int read_payload_file(artsig_reader *r, struct archive *a, const char *me
         const void *buf;
         size_t len;
         la_int64_t offset;
-        int ar = archive_read_data_block(a, &buf, &len, &offset);
+        int ar = archive_read_data_block(m->ts.a, &buf, &len, &offset);
         if (ar == ARCHIVE_EOF)
             break;
         if (ar != ARCHIVE_OK)
-            return inner_fail(r, a, member);
+            return tar_fail(&m->ts, "in", member);
         if ((uint64_t)offset != got)
             return asig_fail(ARTSIG_EFORMAT, "%s: %s has holes", member, name);
         if ((rc = artsig_sha256_update(r->sha, buf, len)) != ARTSIG_OK)
@@ -599,22 +728,9 @@ static int read_payload_file(artsig_reader *r, struct archive *a, const char *me
 static int read_data_member(artsig_reader *r, const char *name, const struct compression *comp,
                             size_t payload)
 {
-    struct member m = {.r = r, .name = name, .comp = comp};
-    struct archive *a;
-    int rc = open_member(&a, &m);
-    if (rc != ARTSIG_OK)
-        return rc;
-    while (rc == ARTSIG_OK) {
-        struct archive_entry *e;
-        int ar = archive_read_next_header(a, &e);
-        if (ar == ARCHIVE_EOF)
-            break;
-        rc = ar == ARCHIVE_OK ? read_payload_file(r, a, name, payload, e)
-                              : inner_fail(r, a, name);
-    }
-    if (rc == ARTSIG_OK)
-        rc = drain_member(&m);
-    archive_read_free(a);
+    struct member m = {.r = r, .name = name, .comp = comp, .limit = UINT64_MAX,
+                       .payload = payload};
+    int rc = read_member(&m, read_payload_file);
     if (rc != ARTSIG_OK)
         return rc;
     const char *missing = asig_info_first_missing_file(r->info, payload);
@@ -625,33 +741,6 @@ static int read_data_member(artsig_reader *r, const char *name, const struct com
 }
 
 /* ---- Small members ---- */
-
-static int read_small(artsig_reader *r, uint8_t **out, size_t *len, const char *name,
-                      struct archive_entry *e, size_t max)
-{
-    int64_t size = archive_entry_size(e);
-    if (size > (int64_t)max)
-        return asig_fail(ARTSIG_ELIMIT, "%s is %lld bytes, more than %zu", name,
-                         (long long)size, max);
-    uint8_t *buf = malloc((size_t)size + 1);
-    if (!buf)
-        return asig_fail(ARTSIG_ENOMEM, "%s", name);
-    /* Read up to the entry's end, so that libarchive consumes its padding. */
-    size_t got = 0;
-    la_ssize_t n = 0;
-    while (got <= (size_t)size &&
-           (n = archive_read_data(r->outer, buf + got, (size_t)size + 1 - got)) > 0)
-        got += (size_t)n;
-    if (n < 0 || got != (size_t)size) {
-        free(buf);
-        return n < 0 ? outer_fail(r, "inside", name)
-                     : asig_fail(ARTSIG_EFORMAT, "%s: size does not match its tar header", name);
-    }
-    buf[size] = 0;
-    *out = buf;
-    *len = (size_t)size;
-    return ARTSIG_OK;
-}
 
 static int parse_version(int *version, const uint8_t *text, size_t len)
 {
@@ -684,15 +773,10 @@ static int parse_version(int *version, const uint8_t *text, size_t len)
     return ARTSIG_OK;
 }
 
-static int on_version(artsig_reader *r, struct archive_entry *e)
+static int on_version(artsig_reader *r, uint8_t *text, size_t len)
 {
-    uint8_t *text;
-    size_t len;
-    int rc = read_small(r, &text, &len, "version", e, ARTSIG_LIMIT_SMALL_MEMBER);
-    if (rc != ARTSIG_OK)
-        return rc;
     int version = 0;
-    rc = parse_version(&version, text, len);
+    int rc = parse_version(&version, text, len);
     if (rc == ARTSIG_OK)
         rc = artsig_sha256(r->version_digest, text, len);
     free(text);
@@ -741,26 +825,21 @@ static int check_manifest(artsig_reader *r)
     return ARTSIG_OK;
 }
 
-static int on_manifest(artsig_reader *r, struct archive_entry *e)
+/* The reader keeps the raw manifest: it is what the signature covers. */
+static int on_manifest(artsig_reader *r, uint8_t *raw, size_t len)
 {
-    int rc = read_small(r, &r->manifest_raw, &r->manifest_len, "manifest", e,
-                        ARTSIG_MANIFEST_MAX_BYTES);
-    if (rc == ARTSIG_OK)
-        rc = artsig_manifest_parse(&r->manifest, r->manifest_raw, r->manifest_len);
+    r->manifest_raw = raw;
+    r->manifest_len = len;
+    int rc = artsig_manifest_parse(&r->manifest, raw, len);
     return rc == ARTSIG_OK ? check_manifest(r) : rc;
 }
 
 /* Checked here, before any header byte is read. */
-static int on_signature(artsig_reader *r, struct archive_entry *e)
+static int on_signature(artsig_reader *r, uint8_t *text, size_t len)
 {
-    uint8_t *text;
-    size_t len;
-    int rc = read_small(r, &text, &len, "manifest.sig", e, ARTSIG_LIMIT_SMALL_MEMBER);
-    if (rc != ARTSIG_OK)
-        return rc;
     uint8_t sig[ARTSIG_SIGNATURE_MAX];
     size_t sig_len;
-    rc = artsig_signature_decode(sig, &sig_len, (const char *)text, len);
+    int rc = artsig_signature_decode(sig, &sig_len, (const char *)text, len);
     free(text);
     if (rc != ARTSIG_OK)
         return rc;
@@ -771,14 +850,9 @@ static int on_signature(artsig_reader *r, struct archive_entry *e)
     return rc;
 }
 
-static int on_augment(artsig_reader *r, struct archive_entry *e)
+static int on_augment(artsig_reader *r, uint8_t *raw, size_t len)
 {
-    uint8_t *raw;
-    size_t len;
-    int rc = read_small(r, &raw, &len, "manifest-augment", e, ARTSIG_MANIFEST_MAX_BYTES);
-    if (rc != ARTSIG_OK)
-        return rc;
-    rc = artsig_manifest_parse(&r->augment, raw, len);
+    int rc = artsig_manifest_parse(&r->augment, raw, len);
     free(raw);
     if (rc != ARTSIG_OK)
         return rc;
@@ -799,6 +873,42 @@ static int on_augment(artsig_reader *r, struct archive_entry *e)
     if (rc == ARTSIG_OK && !r->augment_comp)
         return asig_fail(ARTSIG_EFORMAT, "manifest-augment lists no header-augment.tar[ext]");
     return rc;
+}
+
+/* The members read whole: their size limit, and what takes their bytes
+ * (and owns them from then on). */
+static const struct {
+    size_t max;
+    int (*take)(artsig_reader *r, uint8_t *raw, size_t len);
+} small_members[] = {
+    [K_VERSION] = {ARTSIG_LIMIT_SMALL_MEMBER, on_version},
+    [K_MANIFEST] = {ARTSIG_MANIFEST_MAX_BYTES, on_manifest},
+    [K_SIG] = {ARTSIG_LIMIT_SMALL_MEMBER, on_signature},
+    [K_AUGMENT] = {ARTSIG_MANIFEST_MAX_BYTES, on_augment},
+};
+
+static int read_small(artsig_reader *r, enum kind k, const char *name, struct archive_entry *e)
+{
+    int64_t size = archive_entry_size(e);
+    if (size > (int64_t)small_members[k].max)
+        return asig_fail(ARTSIG_ELIMIT, "%s is %lld bytes, more than %zu", name,
+                         (long long)size, small_members[k].max);
+    uint8_t *buf = malloc((size_t)size + 1);
+    if (!buf)
+        return asig_fail(ARTSIG_ENOMEM, "%s", name);
+    /* Read up to the entry's end, so that libarchive consumes its padding. */
+    size_t got = 0;
+    la_ssize_t n = 0;
+    while (got <= (size_t)size &&
+           (n = archive_read_data(r->outer.a, buf + got, (size_t)size + 1 - got)) > 0)
+        got += (size_t)n;
+    if (n < 0 || got != (size_t)size) {
+        free(buf);
+        return n < 0 ? tar_fail(&r->outer, "inside", name)
+                     : asig_fail(ARTSIG_EFORMAT, "%s: size does not match its tar header", name);
+    }
+    buf[size] = 0;
+    return small_members[k].take(r, buf, (size_t)size);
 }
 
 /* The manifests are complete: hand them to info.c. */
@@ -922,9 +1032,7 @@ static int check_order(artsig_reader *r, const char *name, enum kind k, size_t i
 
 static int check_outer_entry(struct archive_entry *e, const char *name)
 {
-    if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) ||
-        archive_entry_symlink(e) || archive_entry_sparse_count(e) > 0 ||
-        !archive_entry_size_is_set(e) || archive_entry_size(e) < 0)
+    if (!plain_file(e))
         return asig_fail(ARTSIG_EFORMAT, "member %s is not a regular file", name);
     return ARTSIG_OK;
 }
@@ -948,10 +1056,10 @@ static int on_member(artsig_reader *r, struct archive_entry *e)
     r->stage = k;
     snprintf(r->last, sizeof r->last, "%s", name);
     switch (k) {
-    case K_VERSION: return on_version(r, e);
-    case K_MANIFEST: return on_manifest(r, e);
-    case K_SIG: return on_signature(r, e);
-    case K_AUGMENT: return on_augment(r, e);
+    case K_VERSION:
+    case K_MANIFEST:
+    case K_SIG:
+    case K_AUGMENT: return read_small(r, k, name, e);
     case K_HEADER:
         if ((rc = manifests_done(r)) != ARTSIG_OK ||
             (rc = read_header_member(r, name, comp, r->header_digest, 0)) != ARTSIG_OK)
@@ -968,64 +1076,51 @@ static int on_member(artsig_reader *r, struct archive_entry *e)
     return read_data_member(r, name, comp, index);
 }
 
-/* The archive ended at `end` (its end-of-archive blocks started at `before`):
- * every member must have come, and only zero bytes may follow. */
-static int at_end(artsig_reader *r, int64_t before, int64_t end)
+/* The archive ended: only zeros may follow, at least its two end blocks
+ * (else the input was cut short), and every member must have come. */
+static int at_end(artsig_reader *r)
 {
+    const void *buf;
+    ssize_t n;
+    while ((n = next_input(r, &buf)) > 0)
+        ;
+    int rc = n < 0 ? r->pending : ts_check_tail(&r->outer);
+    if (rc != ARTSIG_OK)
+        return rc;
     char want[32];
     bool complete = r->stage >= K_HEADER && (r->stage != K_HEADER || !r->augment_comp) &&
                     r->next_payload == r->payloads;
-    /* libarchive also ends at a member boundary or after one zero block; with
-     * nothing but zeros after that, the input was cut short of the two blocks
-     * every writer puts at the end. */
-    if (end - before < 2 * 512 && r->nonzero_end <= (uint64_t)end)
+    if (ts_end_blocks_missing(&r->outer))
         return asig_fail(ARTSIG_ETRUNCATED, "input ends after %s%s%s",
                          r->last[0] ? r->last : "nothing", complete ? "" : ", before ",
                          complete ? "" : expected(r, want, sizeof want));
     if (!complete)
         return asig_fail(ARTSIG_EFORMAT, "archive ends after %s, where %s was expected",
                          r->last[0] ? r->last : "the start", expected(r, want, sizeof want));
-    const void *buf;
-    ssize_t n;
-    while ((n = next_input(r, &buf)) > 0)
-        ;
-    if (n < 0)
-        return r->pending;
-    if (r->nonzero_end > (uint64_t)end)
-        return asig_fail(ARTSIG_EFORMAT, "non-zero bytes after the end of the archive (the "
-                                         "last at offset %llu)",
-                         (unsigned long long)r->nonzero_end - 1);
     return ARTSIG_OK;
 }
 
 static int parse(artsig_reader *r)
 {
-    r->outer = archive_read_new();
-    if (!r->outer)
-        return asig_fail(ARTSIG_ENOMEM, "reader archive");
-    if (archive_read_support_format_tar(r->outer) != ARCHIVE_OK)
-        return asig_fail(ARTSIG_EUNSUPPORTED, "this libarchive cannot read tar");
-    if (archive_read_open(r->outer, r, NULL, outer_read, NULL) != ARCHIVE_OK)
-        return outer_fail(r, "at", "the start");
-    for (;;) {
-        int64_t before = archive_filter_bytes(r->outer, 0);
+    r->outer = (struct tarstream){.r = r};
+    int rc = ts_open(&r->outer, r, outer_read);
+    while (rc == ARTSIG_OK) {
         struct archive_entry *e;
-        int ar = archive_read_next_header(r->outer, &e);
+        int ar = ts_next_header(&r->outer, &e);
         if (ar == ARCHIVE_EOF)
-            return at_end(r, before, archive_filter_bytes(r->outer, 0));
-        int rc = ar == ARCHIVE_OK ? on_member(r, e)
-                                  : outer_fail(r, "after", r->last[0] ? r->last : "the start");
-        if (rc != ARTSIG_OK)
-            return rc;
+            return at_end(r);
+        rc = ar == ARCHIVE_OK ? on_member(r, e)
+                              : tar_fail(&r->outer, "after", r->last[0] ? r->last : "the start");
     }
+    return rc;
 }
 
 /* One whole read; leaves nothing of the archives behind. */
 static int run(artsig_reader *r)
 {
     int rc = parse(r);
-    archive_read_free(r->outer);
-    r->outer = NULL;
+    archive_read_free(r->outer.a);
+    r->outer.a = NULL;
     free_header_files(r);
     return rc == STOP ? ARTSIG_OK : rc;
 }

@@ -270,6 +270,16 @@ static uint8_t *scratch_file(const char *dir, const char *name, size_t *len)
     return data;
 }
 
+/* Shell functions for the changes below: `flip FILE OFFSET [MASK]` inverts
+ * bits of a byte (the low one by default; OFFSET < 0 counts from the end),
+ * `relist FILE NAME` puts FILE's digest on NAME's line of the manifest. */
+static const char shell_helpers[] =
+    "flip() { n=$2; [ \"$n\" -ge 0 ] || n=$(($(stat -c %s \"$1\") + n)); "
+    "b=$(od -An -tu1 -j \"$n\" -N1 \"$1\"); "
+    "printf \"\\\\$(printf %o $((b ^ ${3:-1})))\" | dd of=\"$1\" bs=1 seek=\"$n\" conv=notrunc "
+    "2>/dev/null; }; "
+    "relist() { sed -i \"s|^.*  $2\\$|$(sha256sum < \"$1\" | cut -d' ' -f1)  $2|\" manifest; }; ";
+
 /* An artifact rebuilt from vector `base` after `change` ran in the unpacked
  * tree (the payload files unpacked in inner/, $F naming rootfs-image's), read
  * without keys in every mode. Members are packed in their canonical order if
@@ -279,13 +289,13 @@ static int read_derived(char detail[512], const char *base, const char *change,
 {
     char script[4096];
     snprintf(script, sizeof script,
-             "tar xf \"$VEC/artifacts/%s\"; mkdir inner; tar xf data/0000.tar* -C inner; "
+             "%star xf \"$VEC/artifacts/%s\"; mkdir inner; tar xf data/0000.tar* -C inner; "
              "F=core-image-qemux86-64.ext4; (%s); "
              "for m in version manifest manifest.sig manifest-augment header.tar* "
              "header-augment.tar* data/*.tar*; do if [ -e \"$m\" ] || [ -L \"$m\" ]; then "
              "echo \"$m\"; fi; done > order; if [ -e more ]; then cat more >> order; fi; "
              "tar --format=gnu -cf out.mender -T order",
-             base, change);
+             shell_helpers, base, change);
     char *dir = scratch_run(script);
     size_t len;
     uint8_t *data = scratch_file(dir, "out.mender", &len);
@@ -300,6 +310,13 @@ static int read_derived(char detail[512], const char *base, const char *change,
 }
 
 /* ---- Tests ---- */
+
+static long max_rss_kib(void)
+{
+    struct rusage u;
+    ck_assert_int_eq(getrusage(RUSAGE_SELF, &u), 0);
+    return u.ru_maxrss;
+}
 
 START_TEST(all_cases_in_all_modes)
 {
@@ -513,34 +530,38 @@ START_TEST(truncated_everywhere)
 }
 END_TEST
 
-/* Byte ranges a flip must never get through: every outer tar header block,
- * and the content of the members the signature and digests cover (all but
- * the data members, whose files are covered one by one). Positions come from
- * GNU tar's block listing. */
+/* Byte ranges a flip must never get through, from GNU tar's block listing
+ * (`tar -tvR`, read from `listing`) of a tar that starts at `base` in the
+ * artifact: every header block, the zero padding after each entry's data,
+ * the end-of-archive blocks, and with `content`, the content of the entries
+ * the signature and digests cover as they stand (all but data members, whose
+ * files are covered one by one). */
 struct span {
     size_t start, len;
 };
 
-static size_t covered_spans(struct span *out, size_t max, const char *path)
+static size_t tar_spans(struct span *out, size_t max, FILE *listing, size_t base, bool content)
 {
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "tar -tvR -f '%s'", path);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
     char line[1024];
     size_t n = 0;
-    while (fgets(line, sizeof line, p)) {
+    while (fgets(line, sizeof line, listing)) {
         unsigned long block;
         unsigned long long size;
         char name[256];
+        ck_assert_uint_lt(n + 3, max);
+        if (sscanf(line, "block %lu: ** Block of NULs %c", &block, name) == 2) {
+            out[n++] = (struct span){base + block * 512, 1024};
+            continue;
+        }
         if (sscanf(line, "block %lu: %*s %*s %llu %*s %*s %255s", &block, &size, name) != 3)
             continue;
-        ck_assert_uint_lt(n + 2, max);
-        out[n++] = (struct span){block * 512, 512};
-        if (strncmp(name, "data/", 5) != 0)
-            out[n++] = (struct span){(block + 1) * 512, (size_t)size};
+        size_t data = base + (block + 1) * 512, pad = (512 - size % 512) % 512;
+        out[n++] = (struct span){data - 512, 512};
+        if (content && strncmp(name, "data/", 5) != 0)
+            out[n++] = (struct span){data, (size_t)size};
+        if (pad)
+            out[n++] = (struct span){data + (size_t)size, pad};
     }
-    ck_assert_int_eq(pclose(p), 0);
     return n;
 }
 
@@ -579,25 +600,38 @@ START_TEST(flipped_bytes_refused)
     };
     struct span spans[64];
     for (size_t c = 0; c < 3; c++) {
-        char rel[128];
+        char rel[128], cmd[1024];
         snprintf(rel, sizeof rel, "artifacts/%s", cases[c][0]);
         char *path = vec_path(rel);
-        size_t n = covered_spans(spans, 64, path);
-        ck_assert_uint_ge(n, 8);
+        snprintf(cmd, sizeof cmd, "tar -tvR -f '%s'", path);
+        FILE *p = popen(cmd, "r");
+        ck_assert_ptr_nonnull(p);
+        size_t n = tar_spans(spans, 64, p, 0, true);
+        ck_assert_int_eq(pclose(p), 0);
+        ck_assert_uint_ge(n, 12);
         assert_flips_refused(cases[c][0], cases[c][1], spans, n, 1);
         free(path);
     }
+    /* The detail names the member the padding follows. */
+    size_t len;
+    uint8_t *data = load_artifact("bootstrap-ecdsa.mender", &len);
+    data[512 + 31] = 'x'; /* just after version's 31 bytes */
+    ck_assert_int_eq(read_mem(MODE_PUSH, data, len, NULL, NULL, false), ARTSIG_EFORMAT);
+    ck_assert_str_eq(artsig_last_error(), "malformed artifact: non-zero padding after member "
+                                          "version (byte 543)");
+    free(data);
 }
 END_TEST
 
-/* In an uncompressed artifact, flips in the payload file itself. */
+/* In an uncompressed artifact, flips in the payload tar: its file, header
+ * block, and end-of-archive blocks. */
 START_TEST(flipped_payload_refused)
 {
     char *dir = scratch_run("tar -tvR -f \"$VEC/artifacts/rootfs-none-rsa.mender\" "
                             "> outer; tar -xOf \"$VEC/artifacts/rootfs-none-rsa.mender\" "
                             "data/0000.tar | tar -tvR -f - > inner");
-    unsigned long outer_block = 0, inner_block = 0;
-    unsigned long long size = 0, s;
+    unsigned long outer_block = 0;
+    unsigned long long s;
     char line[1024], name[256] = "";
     size_t n = strlen(dir) + 16;
     char *path = malloc(n);
@@ -613,12 +647,15 @@ START_TEST(flipped_payload_refused)
     snprintf(path, n, "%s/inner", dir);
     f = fopen(path, "r");
     ck_assert_ptr_nonnull(f);
-    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
-    ck_assert_int_eq(sscanf(line, "block %lu: %*s %*s %llu", &inner_block, &size), 2);
+    struct span spans[8];
+    size_t base = (outer_block + 1) * 512, nspans = tar_spans(spans, 8, f, base, false);
     fclose(f);
     free(path);
     scratch_remove(dir);
-    struct span file = {(outer_block + 1 + inner_block + 1) * 512, (size_t)size};
+    /* The one file: its header block, then the end-of-archive blocks. */
+    ck_assert_uint_eq(nspans, 2);
+    assert_flips_refused("rootfs-none-rsa.mender", "rsa3072.pub", spans, 2, 1);
+    struct span file = {spans[0].start + 512, spans[1].start - spans[0].start - 512};
     assert_flips_refused("rootfs-none-rsa.mender", "rsa3072.pub", &file, 1, 997);
 }
 END_TEST
@@ -982,14 +1019,19 @@ START_TEST(derived_members)
          "more than one header"},
         {"sed -n 's/  header.tar.gz$/  header-augment.tar.gz/p' manifest >> manifest",
          ARTSIG_EFORMAT, "belongs in manifest-augment"},
-        /* The digest covers every byte of the header member. */
-        {"printf garbage >> header.tar.gz", ARTSIG_EDIGEST, "header.tar.gz: manifest lists"},
+        /* The digest covers every byte of the header member... */
+        {"gzip -dc header.tar.gz | gzip -1 -n > h; mv h header.tar.gz", ARTSIG_EDIGEST,
+         "header.tar.gz: manifest lists"},
+        /* ...and all of them must be the compressed tar: nothing may follow. */
         {"printf garbage >> header.tar.gz; " RELIST("header.tar.gz", "header.tar.gz"),
-         ARTSIG_OK, ""},
-        /* Also bytes the inner tar never asks for. */
+         ARTSIG_EFORMAT, "header.tar.gz: data after the end of its gzip stream"},
+        /* After the tar's end blocks, zeros only (as tar writers pad). */
         {"gzip -d header.tar.gz; head -c 300000 /dev/zero >> header.tar; " RELIST(
              "header.tar", "header.tar.gz") "; sed -i 's/header.tar.gz$/header.tar/' manifest",
          ARTSIG_OK, ""},
+        {"gzip -d header.tar.gz; printf x >> header.tar; " RELIST(
+             "header.tar", "header.tar.gz") "; sed -i 's/header.tar.gz$/header.tar/' manifest",
+         ARTSIG_EFORMAT, "header.tar: non-zero bytes after the end of its tar"},
         {"gzip -dc header.tar.gz | zstd -q -o header.tar.zst; rm header.tar.gz; " RELIST(
              "header.tar.zst", "header.tar.gz") "; sed -i 's/header.tar.gz$/header.tar.zst/' "
                                                  "manifest",
@@ -1022,6 +1064,154 @@ START_TEST(derived_members)
 }
 END_TEST
 
+/* The payload file made one byte longer, so that its tar entry has padding
+ * (bytes 223745 to 224255 of t.tar, end-of-archive blocks from 224256 on),
+ * listed anew and packed as t.tar; data/0000.tar.gz is gone. */
+#define PADDED                                                                              \
+    "printf x >> inner/\"$F\"; relist inner/\"$F\" \"data/0000/$F\"; "                      \
+    "tar cf t.tar -C inner \"$F\"; rm data/0000.tar.gz; "
+#define GZIP_T "gzip -n < t.tar > data/0000.tar.gz"
+
+/* What no digest covers in a data member: its tar's padding and end blocks. */
+START_TEST(derived_payload_tar)
+{
+    static const struct derived_case cases[] = {
+        {PADDED GZIP_T, ARTSIG_OK, ""},
+        {PADDED "mv t.tar data/0000.tar", ARTSIG_OK, ""},
+        {PADDED "flip t.tar 223745; " GZIP_T, ARTSIG_EFORMAT,
+         "data/0000.tar.gz: non-zero padding after core-image-qemux86-64.ext4 (byte 223745 of "
+         "its tar)"},
+        {PADDED "flip t.tar 224255; " GZIP_T, ARTSIG_EFORMAT, "byte 224255 of its tar"},
+        {PADDED "flip t.tar 224000; mv t.tar data/0000.tar", ARTSIG_EFORMAT,
+         "data/0000.tar: non-zero padding after core-image-qemux86-64.ext4 (byte 224000"},
+        /* The first end block reads as a broken header, the second must be
+         * zeros, and so must anything after it. */
+        {PADDED "flip t.tar 224767; " GZIP_T, ARTSIG_EFORMAT, "in data/0000.tar.gz"},
+        {PADDED "flip t.tar 224868; " GZIP_T, ARTSIG_EFORMAT,
+         "data/0000.tar.gz: non-zero bytes after the end of its tar (the last at byte 224868"},
+        {PADDED "flip t.tar 224868; mv t.tar data/0000.tar", ARTSIG_EFORMAT,
+         "data/0000.tar: non-zero bytes after the end of its tar"},
+        {PADDED "head -c 9000 /dev/zero >> t.tar; " GZIP_T, ARTSIG_OK, ""},
+        {PADDED "head -c 9000 /dev/zero >> t.tar; flip t.tar -1; " GZIP_T, ARTSIG_EFORMAT,
+         "non-zero bytes after the end of its tar"},
+        {PADDED "head -c 225280 t.tar > u.tar; mv u.tar t.tar; " GZIP_T, ARTSIG_OK, ""},
+        {PADDED "head -c 224768 t.tar > u.tar; mv u.tar t.tar; " GZIP_T, ARTSIG_EFORMAT,
+         "data/0000.tar.gz: its tar lacks the two end-of-archive blocks"},
+        {PADDED "head -c 224256 t.tar > u.tar; mv u.tar data/0000.tar", ARTSIG_EFORMAT,
+         "data/0000.tar: its tar lacks the two end-of-archive blocks"},
+    };
+    assert_derived("rootfs-gzip-unsigned.mender", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* The payload tar compressed as data/0000.tar.EXT, from the unchanged file. */
+#define PACKED(ext, cmd)                                                                    \
+    "rm data/0000.tar.gz; tar cf - -C inner \"$F\" | " cmd " > data/0000.tar" ext "; "
+
+/* A compressed member must be exactly its stream(s), every check verified. */
+START_TEST(derived_compressed_streams)
+{
+    static const struct derived_case cases[] = {
+        /* gzip: the CRC32 and ISIZE trailer, members one after another, and
+         * nothing else. */
+        {PACKED(".gz", "gzip -n") "flip data/0000.tar.gz -8", ARTSIG_EFORMAT,
+         "data/0000.tar.gz: corrupt gzip data (incorrect data check)"},
+        {PACKED(".gz", "gzip -n") "flip data/0000.tar.gz -4", ARTSIG_EFORMAT,
+         "corrupt gzip data (incorrect length check)"},
+        {PACKED(".gz", "gzip -n") "flip data/0000.tar.gz 10", ARTSIG_EFORMAT,
+         "data/0000.tar.gz: corrupt gzip data"},
+        {PACKED(".gz", "gzip -n") "gzip -n < /dev/null >> data/0000.tar.gz", ARTSIG_OK, ""},
+        {PACKED(".gz", "gzip -n") "printf x >> data/0000.tar.gz", ARTSIG_EFORMAT,
+         "data/0000.tar.gz: data after the end of its gzip stream"},
+        {PACKED(".gz", "gzip -n") "head -c 8 /dev/zero >> data/0000.tar.gz", ARTSIG_EFORMAT,
+         "data after the end of its gzip stream"},
+        {PACKED(".gz", "gzip -n") "head -c -1 data/0000.tar.gz > x; mv x data/0000.tar.gz",
+         ARTSIG_EFORMAT, "data/0000.tar.gz: its gzip data ends early"},
+        {PACKED(".gz", "gzip -n") ": > data/0000.tar.gz", ARTSIG_EFORMAT,
+         "its gzip data ends early"},
+        /* xz: streams may follow one another, with stream padding */
+        {PACKED(".xz", "xz -T1") "xz -T1 < /dev/null >> data/0000.tar.xz; "
+                                 "head -c 8 /dev/zero >> data/0000.tar.xz",
+         ARTSIG_OK, ""},
+        {PACKED(".xz", "xz -T1") "head -c 3 /dev/zero >> data/0000.tar.xz", ARTSIG_EFORMAT,
+         "data/0000.tar.xz: corrupt xz data"},
+        {PACKED(".xz", "xz -T1") "printf 'not xz, but long enough' >> data/0000.tar.xz",
+         ARTSIG_EFORMAT, "data/0000.tar.xz: corrupt xz data"},
+        /* (Too short for a stream header, to liblzma a stream cut short.) */
+        {PACKED(".xz", "xz -T1") "printf xxxx >> data/0000.tar.xz", ARTSIG_EFORMAT,
+         "data/0000.tar.xz: its xz data ends early"},
+        {PACKED(".xz", "xz -T1") "flip data/0000.tar.xz -12", ARTSIG_EFORMAT,
+         "corrupt xz data"},
+        {PACKED(".xz", "xz -T1") "head -c -1 data/0000.tar.xz > x; mv x data/0000.tar.xz",
+         ARTSIG_EFORMAT, "data/0000.tar.xz: its xz data ends early"},
+        /* zstd: frames may follow one another; a skippable frame is data
+         * no one reads, refused like any other. */
+        {PACKED(".zst", "zstd -q") "zstd -q < /dev/null >> data/0000.tar.zst", ARTSIG_OK, ""},
+        {PACKED(".zst", "zstd -q") "printf x >> data/0000.tar.zst", ARTSIG_EFORMAT,
+         "data/0000.tar.zst: data after the end of its zstd stream"},
+        {PACKED(".zst", "zstd -q") "printf 'P*M\\030\\001\\000\\000\\000x' >> data/0000.tar.zst",
+         ARTSIG_EFORMAT, "data after the end of its zstd stream"},
+        {PACKED(".zst", "zstd -q") "flip data/0000.tar.zst -1", ARTSIG_EFORMAT,
+         "data/0000.tar.zst: corrupt zstd data"},
+        /* The frame header's Unused_bit, which libzstd would not look at. */
+        {PACKED(".zst", "zstd -q") "flip data/0000.tar.zst 4 16", ARTSIG_EFORMAT,
+         "data/0000.tar.zst: zstd header with unused bits set"},
+        {PACKED(".zst", "zstd -q") "zstd -q < /dev/null > z; flip z 4 16; "
+                                   "cat z >> data/0000.tar.zst",
+         ARTSIG_EFORMAT, "zstd header with unused bits set"},
+        {PACKED(".zst", "zstd -q") "head -c -1 data/0000.tar.zst > x; mv x data/0000.tar.zst",
+         ARTSIG_EFORMAT, "data/0000.tar.zst: its zstd data ends early"},
+        /* The largest window allowed. */
+        {PACKED(".zst", "zstd -q --zstd=wlog=26"), ARTSIG_OK, ""},
+    };
+    assert_derived("rootfs-gzip-unsigned.mender", cases, sizeof cases / sizeof cases[0]);
+}
+END_TEST
+
+/* Members whose decoder would need more memory than the limits allow fail
+ * before it is taken, in every mode. The xz member is an ordinary one whose
+ * block header then claims a 4 GiB dictionary (a real one would take gigabytes
+ * to make); the zstd frame asks for a 128 MiB window. */
+START_TEST(decoder_memory_limits)
+{
+    char *dir = scratch_run(
+        "tar xf \"$VEC/artifacts/rootfs-gzip-unsigned.mender\"; mkdir inner; "
+        "tar xzf data/0000.tar.gz -C inner; rm data/0000.tar.gz; "
+        "tar cf - -C inner core-image-qemux86-64.ext4 | xz -T1 > data/0000.tar.xz; "
+        "python3 -c 'import sys, zlib\n"
+        "p = sys.argv[1]; b = bytearray(open(p, \"rb\").read())\n"
+        "end = 12 + (b[12] + 1) * 4\n"
+        "b[b.index(b\"\\x21\\x01\", 12, end) + 2] = 40\n"
+        "b[end - 4:end] = zlib.crc32(bytes(b[12:end - 4])).to_bytes(4, \"little\")\n"
+        "open(p, \"wb\").write(b)' data/0000.tar.xz; "
+        "tar --format=gnu -cf xz.mender version manifest header.tar.gz data/0000.tar.xz; "
+        "tar cf - -C inner core-image-qemux86-64.ext4 | zstd -q --zstd=wlog=27 "
+        "> data/0000.tar.zst; "
+        "tar --format=gnu -cf zst.mender version manifest header.tar.gz data/0000.tar.zst");
+    static const char *const cases[][2] = {
+        {"xz.mender", "data/0000.tar.xz: its xz data needs 4097 MiB to decode, more than the "
+                      "limit of 80 MiB"},
+        {"zst.mender", "data/0000.tar.zst: its zstd data needs a window of more than the limit "
+                       "of 64 MiB"},
+    };
+    long before = max_rss_kib();
+    for (size_t c = 0; c < 2; c++) {
+        size_t len;
+        uint8_t *data = scratch_file(dir, cases[c][0], &len);
+        for (int m = MODE_FD; m <= MODE_PUSH; m++) {
+            int rc = read_mem((enum mode)m, data, len, NULL, NULL, false);
+            ck_assert_msg(rc == ARTSIG_ELIMIT, "%s in %s mode: %s", cases[c][0],
+                          mode_names[m], artsig_last_error());
+            ck_assert_msg(strstr(artsig_last_error(), cases[c][1]), "%s", artsig_last_error());
+        }
+        free(data);
+    }
+    long growth = max_rss_kib() - before;
+    ck_assert_msg(growth < 16 * 1024, "peak RSS grew by %ld KiB", growth);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* Augmented artifacts: what sits outside the signature. */
 START_TEST(derived_augments)
 {
@@ -1044,13 +1234,6 @@ START_TEST(derived_augments)
     assert_derived("module-augment-rsa.mender", cases, sizeof cases / sizeof cases[0]);
 }
 END_TEST
-
-static long max_rss_kib(void)
-{
-    struct rusage u;
-    ck_assert_int_eq(getrusage(RUSAGE_SELF, &u), 0);
-    return u.ru_maxrss;
-}
 
 /* 300 MiB of payload through every mode, in a few MiB of memory. */
 START_TEST(memory_bounded)
@@ -1091,6 +1274,64 @@ START_TEST(memory_bounded)
 }
 END_TEST
 
+/* A payload that compresses well (the decoder runs ahead of the reader, as
+ * far as its blocks allow), as gzip, xz and zstd, through every mode, in a
+ * few MiB of memory. */
+START_TEST(compressible_payload)
+{
+    char *dir = scratch_run("seq 1 12000000 > big.txt; "
+                            "mender-artifact write module-image -T test -n seq-1 "
+                            "-t qemux86-64 -f big.txt -o gz.mender > /dev/null; "
+                            "tar xf gz.mender; gzip -dc data/0000.tar.gz > t.tar; "
+                            "xz -T1 -1 < t.tar > data/0000.tar.xz; "
+                            "zstd -q < t.tar > data/0000.tar.zst; "
+                            "tar cf xz.mender version manifest header.tar.gz data/0000.tar.xz; "
+                            "tar cf zst.mender version manifest header.tar.gz data/0000.tar.zst; "
+                            "wc -c < big.txt > size; rm big.txt t.tar");
+    size_t len;
+    uint8_t *text = scratch_file(dir, "size", &len);
+    uint64_t size = strtoull((const char *)text, NULL, 10);
+    free(text);
+    static const char *const names[] = {"gz.mender", "xz.mender", "zst.mender"};
+    /* From the files first, to see the memory the reader takes. */
+    long before = max_rss_kib();
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen(dir) + strlen(names[i]) + 2;
+        char *path = malloc(n);
+        snprintf(path, n, "%s/%s", dir, names[i]);
+        int fd = open(path, O_RDONLY);
+        ck_assert_int_ge(fd, 0);
+        struct rec rec;
+        rec_init(&rec);
+        artsig_reader *r;
+        ck_assert_int_eq(artsig_reader_new(&r, NULL, &recording, &rec), ARTSIG_OK);
+        ck_assert_msg(artsig_reader_run_fd(r, fd) == ARTSIG_OK, "%s: %s", names[i],
+                      artsig_last_error());
+        artsig_reader_free(r);
+        ck_assert_uint_eq(rec.bytes, size);
+        rec_free(&rec);
+        close(fd);
+        free(path);
+    }
+    long growth = max_rss_kib() - before;
+    ck_assert_msg(growth < 16 * 1024, "peak RSS grew by %ld KiB", growth);
+    for (size_t i = 0; i < 3; i++) {
+        uint8_t *data = scratch_file(dir, names[i], &len);
+        for (int m = MODE_PULL; m <= MODE_PUSH; m++) {
+            struct rec rec;
+            rec_init(&rec);
+            int rc = read_mem((enum mode)m, data, len, NULL, &rec, false);
+            ck_assert_msg(rc == ARTSIG_OK, "%s in %s mode: %s", names[i], mode_names[m],
+                          artsig_last_error());
+            ck_assert_uint_eq(rec.bytes, size);
+            rec_free(&rec);
+        }
+        free(data);
+    }
+    scratch_remove(dir);
+}
+END_TEST
+
 static Suite *reader_suite(void)
 {
     Suite *s = suite_create("reader");
@@ -1109,6 +1350,8 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, derived_payloads);
     tcase_add_test(tc, duplicate_file_not_streamed);
     tcase_add_test(tc, derived_members);
+    tcase_add_test(tc, derived_payload_tar);
+    tcase_add_test(tc, derived_compressed_streams);
     tcase_add_test(tc, derived_augments);
     suite_add_tcase(s, tc);
 
@@ -1122,6 +1365,8 @@ static Suite *reader_suite(void)
     tcase_add_test(tc, push_from_a_callback_refused);
     tcase_add_test(tc, empty_keyring_is_no_keys);
     tcase_add_test(tc, memory_bounded);
+    tcase_add_test(tc, decoder_memory_limits);
+    tcase_add_test(tc, compressible_payload);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -11,7 +11,10 @@
  * consumer that stores payload data must not commit it before that.
  *
  * Memory is bounded by a constant (the limits below), whatever the size of
- * the artifact.
+ * the artifact. Every byte of the artifact is checked: tar padding and
+ * end-of-archive blocks must be zeros, and a compressed member must be
+ * exactly its compressed stream(s), whose own checks must hold. Compressed
+ * members are decompressed on a thread of their own, ahead of the callbacks.
  */
 #ifndef ARTSIG_READER_H
 #define ARTSIG_READER_H
@@ -34,6 +37,13 @@ extern "C" {
 #define ARTSIG_LIMIT_FILES 4096                     /* files across all payloads */
 #define ARTSIG_LIMIT_SCRIPTS 256                    /* state scripts */
 #define ARTSIG_LIMIT_JSON_DEPTH 16                  /* nesting in any header JSON */
+/* Decompressing header and data members (no digest covers the compressed
+ * bytes of a data member, and a header's is checked only at its end): the
+ * memory of an xz decoder (mender-artifact writes xz with a 64 MiB dictionary,
+ * which takes about 65 MiB to decode), and the largest zstd window, as a power
+ * of two (2^26 bytes = 64 MiB). gzip needs 32 KiB whatever the data. */
+#define ARTSIG_LIMIT_DECODER_MEMORY (80 * 1024 * 1024)
+#define ARTSIG_LIMIT_DECODER_WINDOW_LOG 26
 
 /* Facts about an artifact, owned by the reader. Valid from the header callback
  * until the reader is freed. All strings are NUL-terminated UTF-8. */
