@@ -9,5 +9,7 @@
 #include <artsig/signature.h>
 #include <artsig/manifest.h>
 #include <artsig/reader.h>
+#include <artsig/signer.h>
+#include <artsig/writer.h>
 
 #endif

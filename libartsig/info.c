@@ -218,9 +218,7 @@ static size_t json_text_strict(const uint8_t *s, size_t len)
     return len;
 }
 
-/* Parse one whole JSON document of a header file: within
- * ARTSIG_LIMIT_JSON_DEPTH, nothing but whitespace after the value. */
-static int parse_json(json_object **out, const char *what, const uint8_t *data, size_t len)
+int asig_json_parse(json_object **out, const char *what, const uint8_t *data, size_t len)
 {
     *out = NULL;
     size_t bad = json_text_strict(data, len);
@@ -288,11 +286,11 @@ static int expect_object(json_object *obj, const char *what)
     return ARTSIG_OK;
 }
 
-/* A header file that must hold one JSON object: parse_json, then
+/* A header file that must hold one JSON object: asig_json_parse, then
  * expect_object. On success the caller puts *out; on failure it is NULL. */
 static int parse_object(json_object **out, const char *what, const uint8_t *data, size_t len)
 {
-    int rc = parse_json(out, what, data, len);
+    int rc = asig_json_parse(out, what, data, len);
     if (rc == ARTSIG_OK)
         rc = expect_object(*out, what);
     if (rc != ARTSIG_OK) {
@@ -757,38 +755,10 @@ static int v2_files(const artsig_info *info, size_t index, const char *what,
 
 /* ---- scripts ---- */
 
-/* <State>_<Enter|Leave|Error>_NN[_name]. The reference clients accept
- * "_\S+" as the name; "/" and other bytes a file name should not hold are
- * refused here: the name becomes a file on the device. */
-static bool script_name_valid(const char *s)
-{
-    static const char *const states[] = {
-        "ArtifactInstall",  "ArtifactReboot",         "ArtifactCommit",
-        "ArtifactRollback", "ArtifactRollbackReboot", "ArtifactFailure",
-    };
-    static const char *const actions[] = {"_Enter_", "_Leave_", "_Error_"};
-    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
-        size_t n = strlen(states[i]);
-        if (strncmp(s, states[i], n) != 0)
-            continue;
-        for (size_t j = 0; j < sizeof actions / sizeof actions[0]; j++) {
-            const char *p = s + n;
-            if (strncmp(p, actions[j], 7) != 0)
-                continue;
-            p += 7;
-            if (!is_digit(p[0]) || !is_digit(p[1]))
-                return false;
-            p += 2;
-            return *p == '\0' || (*p == '_' && artsig_payload_name_valid(p + 1, strlen(p + 1)));
-        }
-    }
-    return false;
-}
-
 static int add_script(artsig_info *info, const char *name, const char *what,
                       const uint8_t *data, size_t len)
 {
-    if (!script_name_valid(name))
+    if (!asig_script_name_valid(name))
         return asig_fail(ARTSIG_EFORMAT,
                          "%s: not a state script name (<State>_<Enter|Leave|Error>_NN[_name])",
                          what);
@@ -1343,107 +1313,66 @@ int artsig_info_manifest(const uint8_t **data, size_t *len, const artsig_info *i
 
 /* ---- the JSON document (docs/read-json.md) ---- */
 
-/* Builds a json-c tree; any allocation failure sets `failed`, and later calls
- * become no-ops, so the builders need no error paths of their own. */
-struct builder {
-    bool failed;
-};
-
-static json_object *made(struct builder *b, json_object *o)
+static json_object *provides_json(struct asig_jb *b, const struct typeinfo *ti)
 {
-    if (!o)
-        b->failed = true;
-    return o;
-}
-
-/* `v` NULL is JSON null. */
-static void put(struct builder *b, json_object *obj, const char *key, json_object *v)
-{
-    if (!obj || json_object_object_add(obj, key, v) != 0) {
-        json_object_put(v);
-        b->failed = true;
-    }
-}
-
-static void push(struct builder *b, json_object *arr, json_object *v)
-{
-    if (!arr || json_object_array_add(arr, v) != 0) {
-        json_object_put(v);
-        b->failed = true;
-    }
-}
-
-static json_object *str_or_null(struct builder *b, const char *s)
-{
-    return s ? made(b, json_object_new_string(s)) : NULL;
-}
-
-static json_object *strings_json(struct builder *b, char *const *v, size_t n)
-{
-    json_object *arr = made(b, json_object_new_array());
-    for (size_t i = 0; i < n; i++)
-        push(b, arr, str_or_null(b, v[i]));
-    return arr;
-}
-
-static json_object *provides_json(struct builder *b, const struct typeinfo *ti)
-{
-    json_object *obj = made(b, json_object_new_object());
+    json_object *obj = asig_jb_made(b, json_object_new_object());
     for (size_t i = 0; i < ti->n_provides; i++)
-        put(b, obj, ti->provides[i].key, str_or_null(b, ti->provides[i].value));
+        asig_jb_put(b, obj, ti->provides[i].key, asig_jb_string(b, ti->provides[i].value));
     return obj;
 }
 
-static json_object *depends_json(struct builder *b, const struct typeinfo *ti)
+static json_object *depends_json(struct asig_jb *b, const struct typeinfo *ti)
 {
-    json_object *obj = made(b, json_object_new_object());
+    json_object *obj = asig_jb_made(b, json_object_new_object());
     for (size_t i = 0; i < ti->n_depends; i++)
-        put(b, obj, ti->depends[i].key,
-            strings_json(b, ti->depends[i].values, ti->depends[i].count));
+        asig_jb_put(b, obj, ti->depends[i].key,
+                    asig_jb_strings(b, ti->depends[i].values, ti->depends[i].count));
     return obj;
 }
 
 /* Our own compact text, parsed back; NULL text is JSON null. */
-static json_object *meta_json(struct builder *b, const char *text)
+static json_object *meta_json(struct asig_jb *b, const char *text)
 {
-    return text ? made(b, json_tokener_parse(text)) : NULL;
+    return text ? asig_jb_made(b, json_tokener_parse(text)) : NULL;
 }
 
-static json_object *file_json(struct builder *b, const struct file *f)
+static json_object *file_json(struct asig_jb *b, const struct file *f)
 {
     char hex[ARTSIG_DIGEST_HEX_LEN + 1];
     artsig_digest_to_hex(hex, f->digest);
-    json_object *obj = made(b, json_object_new_object());
-    put(b, obj, "name", str_or_null(b, f->name));
-    put(b, obj, "sha256", str_or_null(b, hex));
-    put(b, obj, "size", f->size < 0 ? NULL : made(b, json_object_new_int64(f->size)));
-    put(b, obj, "augmented", made(b, json_object_new_boolean(f->augmented)));
+    json_object *obj = asig_jb_made(b, json_object_new_object());
+    asig_jb_put(b, obj, "name", asig_jb_string(b, f->name));
+    asig_jb_put(b, obj, "sha256", asig_jb_string(b, hex));
+    asig_jb_put(b, obj, "size",
+                f->size < 0 ? NULL : asig_jb_made(b, json_object_new_int64(f->size)));
+    asig_jb_put(b, obj, "augmented", asig_jb_made(b, json_object_new_boolean(f->augmented)));
     return obj;
 }
 
-static json_object *payload_json(struct builder *b, const artsig_info *info, size_t i)
+static json_object *payload_json(struct asig_jb *b, const artsig_info *info, size_t i)
 {
     const struct payload *p = &info->payloads[i];
-    json_object *obj = made(b, json_object_new_object());
-    put(b, obj, "type", str_or_null(b, p->type));
-    json_object *files = made(b, json_object_new_array());
+    json_object *obj = asig_jb_made(b, json_object_new_object());
+    asig_jb_put(b, obj, "type", asig_jb_string(b, p->type));
+    json_object *files = asig_jb_made(b, json_object_new_array());
     for (size_t j = 0; j < artsig_info_file_count(info, i); j++)
-        push(b, files, file_json(b, file_at(info, i, j)));
-    put(b, obj, "files", files);
-    put(b, obj, "meta_data", meta_json(b, p->meta_data));
-    put(b, obj, "provides", provides_json(b, &p->ti));
-    put(b, obj, "depends", depends_json(b, &p->ti));
-    put(b, obj, "clears_artifact_provides", strings_json(b, p->ti.clears, p->ti.n_clears));
+        asig_jb_push(b, files, file_json(b, file_at(info, i, j)));
+    asig_jb_put(b, obj, "files", files);
+    asig_jb_put(b, obj, "meta_data", meta_json(b, p->meta_data));
+    asig_jb_put(b, obj, "provides", provides_json(b, &p->ti));
+    asig_jb_put(b, obj, "depends", depends_json(b, &p->ti));
+    asig_jb_put(b, obj, "clears_artifact_provides",
+                asig_jb_strings(b, p->ti.clears, p->ti.n_clears));
     json_object *aug = NULL;
     if (p->augmented) {
-        aug = made(b, json_object_new_object());
-        put(b, aug, "meta_data", meta_json(b, p->aug_meta_data));
-        put(b, aug, "provides", provides_json(b, &p->aug));
-        put(b, aug, "depends", depends_json(b, &p->aug));
-        put(b, aug, "clears_artifact_provides",
-            strings_json(b, p->aug.clears, p->aug.n_clears));
+        aug = asig_jb_made(b, json_object_new_object());
+        asig_jb_put(b, aug, "meta_data", meta_json(b, p->aug_meta_data));
+        asig_jb_put(b, aug, "provides", provides_json(b, &p->aug));
+        asig_jb_put(b, aug, "depends", depends_json(b, &p->aug));
+        asig_jb_put(b, aug, "clears_artifact_provides",
+                    asig_jb_strings(b, p->aug.clears, p->aug.n_clears));
     }
-    put(b, obj, "augment", aug);
+    asig_jb_put(b, obj, "augment", aug);
     return obj;
 }
 
@@ -1459,77 +1388,43 @@ static const char *sig_state_name(artsig_sig_state s)
     }
 }
 
-static json_object *build(struct builder *b, const artsig_info *info)
+static json_object *build(struct asig_jb *b, const artsig_info *info)
 {
-    json_object *root = made(b, json_object_new_object());
-    put(b, root, "format", made(b, json_object_new_string("mender")));
-    put(b, root, "version", made(b, json_object_new_int(info->version)));
-    put(b, root, "members", strings_json(b, info->members, info->n_members));
-    put(b, root, "artifact_name", str_or_null(b, info->name));
-    put(b, root, "artifact_group", str_or_null(b, info->group));
-    put(b, root, "device_types", strings_json(b, info->device_types, info->n_device_types));
-    put(b, root, "artifact_provides", provides_json(b, &info->artifact));
-    put(b, root, "artifact_depends", depends_json(b, &info->artifact));
-    put(b, root, "signed", made(b, json_object_new_boolean(info->sig != ARTSIG_SIG_UNSIGNED)));
-    json_object *sig = made(b, json_object_new_object());
-    put(b, sig, "state", str_or_null(b, sig_state_name(info->sig)));
-    put(b, sig, "key_index",
-        info->sig == ARTSIG_SIG_VERIFIED ? made(b, json_object_new_int64(info->key_index))
-                                         : NULL);
-    put(b, root, "signature", sig);
-    put(b, root, "augmented", made(b, json_object_new_boolean(info->augmented)));
-    json_object *scripts = made(b, json_object_new_array());
+    json_object *root = asig_jb_made(b, json_object_new_object());
+    asig_jb_put(b, root, "format", asig_jb_made(b, json_object_new_string("mender")));
+    asig_jb_put(b, root, "version", asig_jb_made(b, json_object_new_int(info->version)));
+    asig_jb_put(b, root, "members", asig_jb_strings(b, info->members, info->n_members));
+    asig_jb_put(b, root, "artifact_name", asig_jb_string(b, info->name));
+    asig_jb_put(b, root, "artifact_group", asig_jb_string(b, info->group));
+    asig_jb_put(b, root, "device_types",
+                asig_jb_strings(b, info->device_types, info->n_device_types));
+    asig_jb_put(b, root, "artifact_provides", provides_json(b, &info->artifact));
+    asig_jb_put(b, root, "artifact_depends", depends_json(b, &info->artifact));
+    asig_jb_put(b, root, "signed",
+                asig_jb_made(b, json_object_new_boolean(info->sig != ARTSIG_SIG_UNSIGNED)));
+    json_object *sig = asig_jb_made(b, json_object_new_object());
+    asig_jb_put(b, sig, "state", asig_jb_string(b, sig_state_name(info->sig)));
+    json_object *key_index = NULL;
+    if (info->sig == ARTSIG_SIG_VERIFIED)
+        key_index = asig_jb_made(b, json_object_new_int64(info->key_index));
+    asig_jb_put(b, sig, "key_index", key_index);
+    asig_jb_put(b, root, "signature", sig);
+    asig_jb_put(b, root, "augmented", asig_jb_made(b, json_object_new_boolean(info->augmented)));
+    json_object *scripts = asig_jb_made(b, json_object_new_array());
     for (size_t i = 0; i < info->n_scripts; i++) {
         char name[sizeof "scripts/ArtifactRollbackReboot_Error_00_" + ARTSIG_NAME_MAX];
         snprintf(name, sizeof name, "scripts/%s", info->scripts[i].name);
-        push(b, scripts, str_or_null(b, name));
+        asig_jb_push(b, scripts, asig_jb_string(b, name));
     }
-    put(b, root, "scripts", scripts);
+    asig_jb_put(b, root, "scripts", scripts);
     /* Version 2 calls payloads "updates"; the shape is the same. */
-    json_object *payloads = made(b, json_object_new_array());
-    json_object *updates = made(b, json_object_new_array());
+    json_object *payloads = asig_jb_made(b, json_object_new_array());
+    json_object *updates = asig_jb_made(b, json_object_new_array());
     for (size_t i = 0; i < info->n_payloads; i++)
-        push(b, info->version == 2 ? updates : payloads, payload_json(b, info, i));
-    put(b, root, "payloads", payloads);
-    put(b, root, "updates", updates);
+        asig_jb_push(b, info->version == 2 ? updates : payloads, payload_json(b, info, i));
+    asig_jb_put(b, root, "payloads", payloads);
+    asig_jb_put(b, root, "updates", updates);
     return root;
-}
-
-static int cmp_key(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* A copy of `v` with every object's keys in bytewise order, so that the
- * document does not depend on the order of the header's JSON. Scalars are
- * shared, not copied. */
-static json_object *sorted(struct builder *b, json_object *v)
-{
-    if (json_object_is_type(v, json_type_array)) {
-        json_object *arr = made(b, json_object_new_array());
-        for (size_t i = 0; i < json_object_array_length(v); i++)
-            push(b, arr, sorted(b, json_object_array_get_idx(v, i)));
-        return arr;
-    }
-    if (!json_object_is_type(v, json_type_object))
-        return json_object_get(v);
-    size_t n = (size_t)json_object_object_length(v), i = 0;
-    const char **keys = malloc((n ? n : 1) * sizeof *keys);
-    json_object *obj = made(b, json_object_new_object());
-    if (!keys) {
-        b->failed = true;
-        return obj;
-    }
-    json_object_object_foreach(v, key, value)
-    {
-        (void)value;
-        keys[i++] = key;
-    }
-    qsort(keys, n, sizeof *keys, cmp_key);
-    for (i = 0; i < n; i++)
-        put(b, obj, keys[i], sorted(b, json_object_object_get(v, keys[i])));
-    free(keys);
-    return obj;
 }
 
 const char *artsig_info_json(const artsig_info *info)
@@ -1538,9 +1433,9 @@ const char *artsig_info_json(const artsig_info *info)
         asig_fail(ARTSIG_EINVAL, "artsig_info_json: NULL argument");
         return NULL;
     }
-    struct builder b = {false};
+    struct asig_jb b = {false};
     json_object *raw = build(&b, info);
-    json_object *doc = b.failed ? NULL : sorted(&b, raw);
+    json_object *doc = b.failed ? NULL : asig_jb_sorted(&b, raw);
     json_object_put(raw);
     const char *text = b.failed ? NULL
                                 : json_object_to_json_string_ext(

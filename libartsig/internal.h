@@ -43,6 +43,42 @@ const char *asig_printable(char buf[static ASIG_SHOWN_MAX + 4], const char *s, s
 bool asig_find_name(size_t *pos, const void *seq, size_t lo, size_t hi,
                     const char *(*name_at)(const void *seq, size_t i), const char *name);
 
+/* A state script name, "<State>_<Enter|Leave|Error>_NN[_name]" (without
+ * "scripts/"), as the reader accepts it. */
+bool asig_script_name_valid(const char *name);
+
+/* Parse one whole header JSON document as strictly as the reference clients
+ * read it (RFC 8259 tokens, UTF-8, nesting within ARTSIG_LIMIT_JSON_DEPTH,
+ * nothing but whitespace after the value). `what` names it in error details.
+ * The caller puts *out. */
+struct json_object;
+int asig_json_parse(struct json_object **out, const char *what, const uint8_t *data,
+                    size_t len);
+
+/* Building json-c trees: any allocation failure sets `failed`, and later
+ * calls become no-ops, so builders need no error paths of their own. A NULL
+ * value is JSON null; put and push take ownership of it. */
+struct asig_jb {
+    bool failed;
+};
+struct json_object *asig_jb_made(struct asig_jb *b, struct json_object *o);
+void asig_jb_put(struct asig_jb *b, struct json_object *obj, const char *key,
+                 struct json_object *v);
+void asig_jb_push(struct asig_jb *b, struct json_object *arr, struct json_object *v);
+/* A string; NULL `s` is JSON null. */
+struct json_object *asig_jb_string(struct asig_jb *b, const char *s);
+struct json_object *asig_jb_strings(struct asig_jb *b, char *const *v, size_t n);
+/* A copy of `v` with every object's keys in bytewise order, so that text made
+ * from it does not depend on the order of the input. Scalars are shared. */
+struct json_object *asig_jb_sorted(struct asig_jb *b, struct json_object *v);
+
+/* Mender's ECDSA P-256 encoding: r||s, each half big-endian, zero-padded. */
+#define ASIG_ECDSA_RAW_LEN 64
+/* A DER ECDSA-Sig-Value (nothing after it) as r||s. ESIGFORMAT when it is
+ * not one, or when r or s does not fit a half. */
+int asig_ecdsa_der_to_raw(uint8_t raw[static ASIG_ECDSA_RAW_LEN], const uint8_t *der,
+                          size_t der_len);
+
 /* libsodium must be initialised once before use; cheap after the first call. */
 int asig_sodium_ready(void);
 

@@ -10,8 +10,8 @@
 #include "key_internal.h"
 
 /* Raw r||s on P-256: two 32-byte big-endian halves. */
-#define ECDSA_HALF 32
-#define ECDSA_RAW_LEN (2 * ECDSA_HALF)
+#define ECDSA_RAW_LEN ASIG_ECDSA_RAW_LEN
+#define ECDSA_HALF (ECDSA_RAW_LEN / 2)
 /* SEQUENCE of two INTEGERs of up to 33 bytes (a sign byte before 32). */
 #define ECDSA_DER_MAX 72
 #define ED25519_SIG_LEN 64
@@ -50,8 +50,26 @@ static int evp_sign(uint8_t *out, size_t *len, const artsig_key *key, const void
     return ARTSIG_OK;
 }
 
-/* OpenSSL produces DER; Mender wants fixed-width r||s. Padding each half to
- * full width matters: a short r or s would make a 63-byte signature. */
+/* Padding each half to full width matters: a short r or s would make a
+ * 63-byte signature. */
+int asig_ecdsa_der_to_raw(uint8_t raw[static ASIG_ECDSA_RAW_LEN], const uint8_t *der,
+                          size_t der_len)
+{
+    const unsigned char *p = der;
+    ECDSA_SIG *es = der_len <= ECDSA_DER_MAX ? d2i_ECDSA_SIG(NULL, &p, (long)der_len) : NULL;
+    const BIGNUM *r = NULL, *s = NULL;
+    if (es)
+        ECDSA_SIG_get0(es, &r, &s);
+    int ok = es && p == der + der_len && BN_bn2binpad(r, raw, ECDSA_HALF) == ECDSA_HALF &&
+             BN_bn2binpad(s, raw + ECDSA_HALF, ECDSA_HALF) == ECDSA_HALF;
+    ECDSA_SIG_free(es);
+    if (!ok)
+        return asig_fail_ssl(ARTSIG_ESIGFORMAT,
+                             "ECDSA signature of %zu bytes is neither r||s nor DER", der_len);
+    return ARTSIG_OK;
+}
+
+/* OpenSSL produces DER; Mender wants fixed-width r||s. */
 static int sign_ecdsa(uint8_t *sig, size_t *sig_len, const artsig_key *key, const void *msg,
                       size_t msg_len)
 {
@@ -60,16 +78,8 @@ static int sign_ecdsa(uint8_t *sig, size_t *sig_len, const artsig_key *key, cons
     int rc = evp_sign(der, &der_len, key, msg, msg_len);
     if (rc != ARTSIG_OK)
         return rc;
-    const unsigned char *p = der;
-    ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-    const BIGNUM *r = NULL, *s = NULL;
-    if (es)
-        ECDSA_SIG_get0(es, &r, &s);
-    int ok = es && BN_bn2binpad(r, sig, ECDSA_HALF) == ECDSA_HALF &&
-             BN_bn2binpad(s, sig + ECDSA_HALF, ECDSA_HALF) == ECDSA_HALF;
-    ECDSA_SIG_free(es);
-    if (!ok)
-        return asig_fail_ssl(ARTSIG_ECRYPTO, "converting ECDSA signature to r||s");
+    if (asig_ecdsa_der_to_raw(sig, der, der_len) != ARTSIG_OK)
+        return asig_fail(ARTSIG_ECRYPTO, "converting OpenSSL's ECDSA signature to r||s");
     *sig_len = ECDSA_RAW_LEN;
     return ARTSIG_OK;
 }

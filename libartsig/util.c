@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <sodium.h>
 
 #include "internal.h"
@@ -78,6 +79,106 @@ bool asig_find_name(size_t *pos, const void *seq, size_t lo, size_t hi,
     }
     *pos = lo;
     return false;
+}
+
+/* <State>_<Enter|Leave|Error>_NN[_name]. The reference clients accept
+ * "_\S+" as the name; "/" and other bytes a file name should not hold are
+ * refused here: the name becomes a file on the device. */
+bool asig_script_name_valid(const char *s)
+{
+    static const char *const states[] = {
+        "ArtifactInstall",  "ArtifactReboot",         "ArtifactCommit",
+        "ArtifactRollback", "ArtifactRollbackReboot", "ArtifactFailure",
+    };
+    static const char *const actions[] = {"_Enter_", "_Leave_", "_Error_"};
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+        size_t n = strlen(states[i]);
+        if (strncmp(s, states[i], n) != 0)
+            continue;
+        for (size_t j = 0; j < sizeof actions / sizeof actions[0]; j++) {
+            const char *p = s + n;
+            if (strncmp(p, actions[j], 7) != 0)
+                continue;
+            p += 7;
+            if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+                return false;
+            p += 2;
+            return *p == '\0' || (*p == '_' && artsig_payload_name_valid(p + 1, strlen(p + 1)));
+        }
+    }
+    return false;
+}
+
+/* ---- JSON building ---- */
+
+json_object *asig_jb_made(struct asig_jb *b, json_object *o)
+{
+    if (!o)
+        b->failed = true;
+    return o;
+}
+
+void asig_jb_put(struct asig_jb *b, json_object *obj, const char *key, json_object *v)
+{
+    if (!obj || json_object_object_add(obj, key, v) != 0) {
+        json_object_put(v);
+        b->failed = true;
+    }
+}
+
+void asig_jb_push(struct asig_jb *b, json_object *arr, json_object *v)
+{
+    if (!arr || json_object_array_add(arr, v) != 0) {
+        json_object_put(v);
+        b->failed = true;
+    }
+}
+
+json_object *asig_jb_string(struct asig_jb *b, const char *s)
+{
+    return s ? asig_jb_made(b, json_object_new_string(s)) : NULL;
+}
+
+json_object *asig_jb_strings(struct asig_jb *b, char *const *v, size_t n)
+{
+    json_object *arr = asig_jb_made(b, json_object_new_array());
+    for (size_t i = 0; i < n; i++)
+        asig_jb_push(b, arr, asig_jb_string(b, v[i]));
+    return arr;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+json_object *asig_jb_sorted(struct asig_jb *b, json_object *v)
+{
+    if (json_object_is_type(v, json_type_array)) {
+        json_object *arr = asig_jb_made(b, json_object_new_array());
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            asig_jb_push(b, arr, asig_jb_sorted(b, json_object_array_get_idx(v, i)));
+        return arr;
+    }
+    if (!json_object_is_type(v, json_type_object))
+        return json_object_get(v);
+    size_t n = (size_t)json_object_object_length(v), i = 0;
+    const char **keys = malloc((n ? n : 1) * sizeof *keys);
+    json_object *obj = asig_jb_made(b, json_object_new_object());
+    if (!keys) {
+        b->failed = true;
+        return obj;
+    }
+    json_object_object_foreach(v, key, value)
+    {
+        (void)value;
+        keys[i++] = key;
+    }
+    qsort(keys, n, sizeof *keys, cmp_key);
+    for (i = 0; i < n; i++)
+        asig_jb_put(b, obj, keys[i], asig_jb_sorted(b, json_object_object_get(v, keys[i])));
+    free(keys);
+    return obj;
 }
 
 int asig_sodium_ready(void)
