@@ -34,7 +34,8 @@ int exit_code_for(int status);
 /* One line "artsig COMMAND: message (see 'artsig COMMAND --help')"; returns EXIT_USAGE. */
 int usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* For getopt's '?' or ':' (option strings start with "+:"): one usage line. */
+/* For getopt's '?' or ':' (option strings start with ":"; options may follow
+ * operands, as in "export-manifest ARTIFACT -o FILE"): one usage line. */
 int option_error(const char *command, int c, char **argv);
 
 /* Read all of a file (or stdin for "-") into memory, at most `max` bytes. */
@@ -65,6 +66,7 @@ void output_install_signal_cleanup(void);
 /* A one-line progress meter on stderr for reading a large artifact. It draws
  * only when stderr is a terminal, so logs and pipes never see it. */
 struct progress {
+    const char *label; /* what a meter of unknown total counts, e.g. "reading artifact" */
     uint64_t total; /* bytes expected; 0 when the input's size is unknown */
     uint64_t done;
     uint64_t next_draw_ns;
@@ -73,6 +75,8 @@ struct progress {
 };
 /* Decide whether reading `fd` deserves a meter (`wanted` false: never). */
 void progress_begin(struct progress *p, int fd, bool wanted);
+/* A byte count for a stream of unknown length (e.g. an artifact being written). */
+void progress_begin_stream(struct progress *p, const char *label, bool wanted);
 void progress_add(struct progress *p, size_t bytes);
 /* Erase the meter, leaving the line as it was. */
 void progress_end(struct progress *p);
@@ -82,5 +86,9 @@ int cmd_sign_blob(int argc, char **argv);
 int cmd_verify_blob(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_read(int argc, char **argv);
+int cmd_write(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_export_manifest(int argc, char **argv);
+int cmd_attach_signature(int argc, char **argv);
 
 #endif

@@ -51,7 +51,7 @@ static int parse_args(struct artifact_args *a, const struct artifact_command *cm
     *a = (struct artifact_args){.progress = true};
     /* getopt's own messages would make a second line on stderr. */
     int c;
-    while ((c = getopt_long(argc, argv, "+:k:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
             if (a->nkeys == MAX_VERIFY_KEYS)

@@ -15,7 +15,8 @@ static const char keygen_usage[] =
 
 static const char sign_blob_usage[] =
     "usage: artsig sign-blob -k PRIVATE_KEY [--passphrase-file FILE] FILE|-\n"
-    "Prints the signature of FILE in Mender's encoding, base64, on stdout.\n";
+    "Prints the signature of FILE in Mender's encoding, base64, on stdout, and the\n"
+    "SHA-256 of what it signed on stderr.\n";
 
 static const char verify_blob_usage[] =
     "usage: artsig verify-blob -k PUBLIC_KEY [-k PUBLIC_KEY]... -s SIGFILE FILE|-\n"
@@ -62,7 +63,7 @@ int cmd_keygen(int argc, char **argv)
                                          {0}};
     const char *type_name = NULL, *priv_path = NULL, *pub_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+:t:o:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:o:p:h", opts, NULL)) != -1) {
         switch (c) {
         case 't': type_name = optarg; break;
         case 'o': priv_path = optarg; break;
@@ -100,6 +101,19 @@ int cmd_keygen(int argc, char **argv)
     return rc;
 }
 
+/* For a person to compare with what `artsig export-manifest` printed where
+ * the artifact is: the signing machine signs exactly those bytes. */
+static void show_digest(const char *path, const uint8_t *blob, size_t len)
+{
+    uint8_t digest[ARTSIG_DIGEST_LEN];
+    char hex[ARTSIG_DIGEST_HEX_LEN + 1];
+    if (artsig_sha256(digest, blob, len) == ARTSIG_OK) {
+        artsig_digest_to_hex(hex, digest);
+        fprintf(stderr, "artsig: signed %s, sha256 %s\n", strcmp(path, "-") ? path : "stdin",
+                hex);
+    }
+}
+
 int cmd_sign_blob(int argc, char **argv)
 {
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
@@ -108,7 +122,7 @@ int cmd_sign_blob(int argc, char **argv)
                                          {0}};
     const char *key_path = NULL, *pass_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+:k:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k': key_path = optarg; break;
         case 'P': pass_path = optarg; break;
@@ -139,6 +153,8 @@ int cmd_sign_blob(int argc, char **argv)
             rc = die(EXIT_IO, "%s: %s", key_path, artsig_last_error());
         else if (puts(text) < 0 || fflush(stdout) != 0)
             rc = die(EXIT_IO, "cannot write the signature to stdout");
+        else
+            show_digest(argv[optind], blob, blob_len);
     }
     free(blob);
     artsig_key_free(key);
@@ -155,7 +171,7 @@ int cmd_verify_blob(int argc, char **argv)
     size_t nkeys = 0;
     const char *sig_path = NULL;
     int c;
-    while ((c = getopt_long(argc, argv, "+:k:s:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
             if (nkeys == MAX_VERIFY_KEYS)

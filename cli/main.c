@@ -16,6 +16,10 @@ static const struct command commands[] = {
     {"verify-blob", "verify a file's signature with one or more public keys", cmd_verify_blob},
     {"validate", "check an artifact's signature, structure and every digest", cmd_validate},
     {"read", "show an artifact's facts, optionally as JSON", cmd_read},
+    {"write", "write an artifact: rootfs-image, module-image, bootstrap-artifact", cmd_write},
+    {"sign", "sign an existing artifact (a stream copy, no recompression)", cmd_sign},
+    {"export-manifest", "extract the manifest to sign offline", cmd_export_manifest},
+    {"attach-signature", "add an offline-made signature to an artifact", cmd_attach_signature},
 };
 
 static void print_help(FILE *to)

@@ -24,7 +24,7 @@ static void draw(const struct progress *p)
 {
     double mib = (double)p->done / (1024.0 * 1024.0);
     if (p->total == 0) {
-        fprintf(stderr, "\rreading artifact: %.1f MiB\033[K", mib);
+        fprintf(stderr, "\r%s: %.1f MiB\033[K", p->label, mib);
         return;
     }
     uint64_t done = p->done < p->total ? p->done : p->total;
@@ -36,21 +36,28 @@ static void draw(const struct progress *p)
     fprintf(stderr, "\r[%s] %3d%% %.1f MiB\033[K", bar, (int)(done * 100 / p->total), mib);
 }
 
+void progress_begin_stream(struct progress *p, const char *label, bool wanted)
+{
+    *p = (struct progress){.label = label};
+    if (!wanted || !isatty(STDERR_FILENO))
+        return;
+    /* Stay silent unless it takes a while. */
+    p->next_draw_ns = now_ns() + REDRAW_NS;
+    p->active = true;
+}
+
 void progress_begin(struct progress *p, int fd, bool wanted)
 {
-    *p = (struct progress){0};
     struct stat st;
-    if (!wanted || !isatty(STDERR_FILENO) || fstat(fd, &st) != 0)
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        progress_begin_stream(p, "reading artifact", wanted);
         return;
-    if (S_ISREG(st.st_mode)) {
-        if ((uint64_t)st.st_size < PROGRESS_MIN_SIZE)
-            return;
-        p->total = (uint64_t)st.st_size;
-        p->next_draw_ns = now_ns();
-    } else {
-        /* A stream of unknown length: stay silent unless it takes a while. */
-        p->next_draw_ns = now_ns() + REDRAW_NS;
     }
+    *p = (struct progress){.label = "reading artifact"};
+    if (!wanted || !isatty(STDERR_FILENO) || (uint64_t)st.st_size < PROGRESS_MIN_SIZE)
+        return;
+    p->total = (uint64_t)st.st_size;
+    p->next_draw_ns = now_ns();
     p->active = true;
 }
 
