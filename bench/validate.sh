@@ -1,9 +1,10 @@
 #!/bin/sh
 # Time and peak memory of `artsig validate` against `mender-artifact validate`
 # on signed rootfs artifacts of growing size. See bench/README.md.
+# shellcheck disable=SC2154 # repo, cache and keys come from lib.sh
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(dirname "$here")
+. "$here/lib.sh"
 
 usage() {
     cat <<EOF
@@ -34,27 +35,14 @@ while [ $# -gt 0 ]; do
 done
 
 limit_kib=$((16 * 1024))
-cache=${ARTSIG_BENCH_CACHE:-$here/.cache}
-keys=${ARTSIG_VECTORS:-$repo/../shared/vectors}/keys
-for need in "$artsig" /usr/bin/time "$(command -v mender-artifact || echo mender-artifact)" \
-    "$keys/ecp256.sec1.key"; do
-    [ -e "$need" ] || { echo "bench: $need is missing (GNU time: apt-get install time;" \
-        "mender-artifact and the build: scripts/deps.sh, ninja -C build)" >&2; exit 2; }
-done
+require "$artsig" /usr/bin/time "$(command -v mender-artifact || echo mender-artifact)" \
+    "$keys/ecp256.sec1.key"
 mkdir -p "$cache"
 
-# The payload is real binaries and text, repeated as often as the size needs,
-# so the gzip ratio and the inflate work look like a real root filesystem's.
 make_artifact() { # make_artifact MIB OUTPUT
-    bytes=$(($1 * 1024 * 1024))
-    tree=$(du -sbc /usr/lib /usr/share 2>/dev/null | tail -n 1 | cut -f 1)
     img=$2.img
     echo "bench: making a $1 MiB signed $compression artifact (once; cached in $cache)" >&2
-    i=0
-    while [ $((i * tree)) -lt "$bytes" ]; do
-        tar cf - /usr/lib /usr/share 2>/dev/null || true
-        i=$((i + 1))
-    done | head -c "$bytes" >"$img"
+    make_payload "$1" "$img"
     mender-artifact write rootfs-image -f "$img" -n "bench-$1M" -t bench-device \
         -k "$keys/ecp256.sec1.key" --compression "$compression" --no-progress -o "$2.tmp" >/dev/null
     rm -f "$img"
@@ -69,16 +57,7 @@ measure() {
     esac
     tool=$1
     shift 2
-    if ! /usr/bin/time -f '%e %M' -o "$out/time" "$@" >/dev/null 2>"$out/err"; then
-        echo "bench: $tool refused a valid artifact: $(tail -n 1 "$out/err")" >&2
-        exit 1
-    fi
-    tail -n 1 "$out/time" >>"$out/$tool"
-}
-
-median() { # median COLUMN FILE
-    cut -d ' ' -f "$1" "$2" | sort -n | awk '{ v[NR] = $1 } END {
-        print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+    timed "$out/$tool" "$tool validate" "$@"
 }
 
 out=$(mktemp -d "${TMPDIR:-/tmp}/artsig-bench.XXXXXX")
