@@ -1,0 +1,159 @@
+/* artsig-update: the device client's command line. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "update.h"
+
+#define DEFAULT_CONFIG "/etc/mender/mender.conf"
+#define DEFAULT_DATA_DIR "/var/lib/mender"
+
+static void vreport(const char *prefix, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static void vreport(const char *prefix, const char *fmt, va_list ap)
+{
+    /* Assembled first, so one message is one write and one line even when
+     * it quotes text with line breaks. */
+    char line[2048];
+    vsnprintf(line, sizeof line, fmt, ap);
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\r')
+            *p = ' ';
+    fprintf(stderr, "artsig-update: %s%s\n", prefix, line);
+}
+
+int upd_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("", fmt, ap);
+    va_end(ap);
+    return UPD_EXIT_FAILURE;
+}
+
+void upd_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vreport("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+static const char usage_text[] =
+    "usage: artsig-update [--config FILE] [--data DIR] COMMAND\n"
+    "Installs Mender Artifacts on this device, refusing any a trusted key did not sign.\n"
+    "\n"
+    "commands:\n"
+    "  install ARTIFACT|URL|-  verify and install an artifact from a file, an http(s)\n"
+    "                          URL or stdin\n"
+    "  commit                  keep the installed update (after the reboot it asked for)\n"
+    "  rollback                go back to what ran before the update\n"
+    "  show-artifact           print the name of the installed artifact\n"
+    "  show-provides           print the device's provides as key=value lines\n"
+    "options:\n"
+    "  -c, --config FILE       Mender configuration (default " DEFAULT_CONFIG ")\n"
+    "  -d, --data DIR          state directory (default " DEFAULT_DATA_DIR ")\n"
+    "  -h, --help              this text\n"
+    "      --version           the version\n"
+    "exit codes: 0 done, 1 failed or refused, 2 no update in progress (commit,\n"
+    "            rollback), 4 installed, reboot before commit\n";
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return upd_fail("%s (see 'artsig-update --help')", msg);
+}
+
+static int show_provides(const char *data_dir, bool name_only)
+{
+    struct upd_provides p;
+    int rc = upd_provides_load(&p, data_dir);
+    if (rc != UPD_EXIT_OK)
+        return rc;
+    if (name_only) {
+        const char *name = upd_provides_get(&p, "artifact_name");
+        puts(name ? name : "unknown");
+    } else {
+        for (size_t i = 0; i < p.count; i++)
+            printf("%s=%s\n", p.keys[i], p.values[i]);
+    }
+    upd_provides_free(&p);
+    return UPD_EXIT_OK;
+}
+
+/* The commands that need the configuration. */
+static int run_configured(const char *command, const char *arg, const char *config,
+                          const char *data_dir)
+{
+    struct upd_config cfg;
+    int rc = upd_config_load(&cfg, config, data_dir);
+    if (rc != UPD_EXIT_OK)
+        return rc;
+    if (strcmp(command, "install") == 0)
+        rc = upd_install(&cfg, data_dir, arg);
+    else if (strcmp(command, "commit") == 0)
+        rc = upd_commit(&cfg, data_dir);
+    else
+        rc = upd_rollback(&cfg, data_dir);
+    upd_config_free(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config = DEFAULT_CONFIG, *data_dir = DEFAULT_DATA_DIR;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+:c:d:h", options, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config = optarg;
+            break;
+        case 'd':
+            data_dir = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return UPD_EXIT_OK;
+        case 'V':
+            printf("artsig-update %s\n", artsig_version());
+            return UPD_EXIT_OK;
+        case ':':
+            return usage_error("option %s needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option %s", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage_error("no command given");
+    const char *command = argv[optind++];
+    bool install = strcmp(command, "install") == 0;
+    int want = install ? 1 : 0;
+    if (!install && strcmp(command, "commit") != 0 && strcmp(command, "rollback") != 0 &&
+        strcmp(command, "show-artifact") != 0 && strcmp(command, "show-provides") != 0)
+        return usage_error("unknown command '%s'", command);
+    if (argc - optind != want)
+        return usage_error(install ? "%s needs one ARTIFACT, URL or -" : "%s takes no arguments",
+                           command);
+    /* A module or script that stops reading what we write must fail that
+     * write, not kill the client in the middle of an update. */
+    signal(SIGPIPE, SIG_IGN);
+    if (strncmp(command, "show-", 5) == 0)
+        return show_provides(data_dir, strcmp(command, "show-artifact") == 0);
+    return run_configured(command, install ? argv[optind] : NULL, config, data_dir);
+}

@@ -1,0 +1,402 @@
+/* Crash-safe state in the data dir: the device's provides and the update in
+ * progress. Every file is replaced whole by upd_write_atomic(), so a reader
+ * (or the next run after a SIGKILL or power cut) sees the old or the new
+ * content, never a mix. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "update.h"
+
+#define PROVIDES_FILE "provides"
+#define PROGRESS_FILE "update.json"
+/* State files are small; anything bigger is not ours. */
+#define STATE_FILE_MAX (1024 * 1024)
+
+int upd_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* A rename is durable only once the directory that holds the name is. */
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+    /* A fixed temporary name: a copy left by a killed run is simply
+     * overwritten by the next one (the commands that write hold the data
+     * dir's lock, so two writers never share it). */
+    char tmp[4096], dest[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= sizeof tmp ||
+        (size_t)snprintf(dest, sizeof dest, "%s/%s", dir, name) >= sizeof dest)
+        return upd_fail("%s/%s: path too long", dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return upd_fail("%s: %s", tmp, strerror(errno));
+    if (upd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+        int err = errno;
+        close(fd);
+        unlink(tmp);
+        return upd_fail("%s: %s", tmp, strerror(err));
+    }
+    if (close(fd) != 0 || rename(tmp, dest) != 0) {
+        int err = errno;
+        unlink(tmp);
+        return upd_fail("%s: %s", dest, strerror(err));
+    }
+    if (fsync_dir(dir) != 0)
+        return upd_fail("%s: %s", dir, strerror(errno));
+    return UPD_EXIT_OK;
+}
+
+int upd_read_file(char **data, const char *path, size_t max, bool missing_ok)
+{
+    *data = NULL;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT && missing_ok ? UPD_EXIT_OK
+                                             : upd_fail("%s: %s", path, strerror(errno));
+    char *buf = malloc(max + 1);
+    size_t len = buf ? fread(buf, 1, max + 1, f) : 0;
+    bool bad = !buf || ferror(f) || len > max;
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return upd_fail("%s: %s", path,
+                        !buf ? "out of memory" : len > max ? "too large" : "read error");
+    }
+    buf[len] = '\0';
+    *data = buf;
+    return UPD_EXIT_OK;
+}
+
+/* DIR/NAME, a state file that may be absent. */
+static int read_state_file(char **data, const char *dir, const char *name)
+{
+    char path[4096];
+    *data = NULL;
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return upd_fail("%s/%s: path too long", dir, name);
+    return upd_read_file(data, path, STATE_FILE_MAX, true);
+}
+
+/* ---- provides ---- */
+
+static bool valid_provides_key(const char *key)
+{
+    return *key && strpbrk(key, "=\n") == NULL;
+}
+
+static bool valid_provides_value(const char *value)
+{
+    return strchr(value, '\n') == NULL;
+}
+
+int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
+{
+    if (!valid_provides_key(key) || !valid_provides_value(value))
+        return upd_fail("provides '%s' cannot be stored: empty key, '=' in the key or a "
+                        "line break", key);
+    /* Kept sorted by key, so the stored file and show-provides are stable. */
+    size_t i = 0;
+    while (i < p->count && strcmp(p->keys[i], key) < 0)
+        i++;
+    char *v = strdup(value);
+    if (!v)
+        return upd_fail("out of memory");
+    if (i < p->count && strcmp(p->keys[i], key) == 0) {
+        free(p->values[i]);
+        p->values[i] = v;
+        return UPD_EXIT_OK;
+    }
+    char *k = strdup(key);
+    char **keys = realloc(p->keys, (p->count + 1) * sizeof *keys);
+    if (keys)
+        p->keys = keys;
+    char **values = keys ? realloc(p->values, (p->count + 1) * sizeof *values) : NULL;
+    if (values)
+        p->values = values;
+    if (!k || !keys || !values) {
+        free(k);
+        free(v);
+        return upd_fail("out of memory");
+    }
+    memmove(p->keys + i + 1, p->keys + i, (p->count - i) * sizeof *keys);
+    memmove(p->values + i + 1, p->values + i, (p->count - i) * sizeof *values);
+    p->keys[i] = k;
+    p->values[i] = v;
+    p->count++;
+    return UPD_EXIT_OK;
+}
+
+const char *upd_provides_get(const struct upd_provides *p, const char *key)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (strcmp(p->keys[i], key) == 0)
+            return p->values[i];
+    return NULL;
+}
+
+/* Mender's glob for clears_artifact_provides: only '*' is special (any run of
+ * characters); everything else, '?' and '[' included, matches itself. */
+static bool glob_match(const char *glob, const char *s)
+{
+    if (*glob == '\0')
+        return *s == '\0';
+    if (*glob == '*') {
+        for (;; s++) {
+            if (glob_match(glob + 1, s))
+                return true;
+            if (*s == '\0')
+                return false;
+        }
+    }
+    return *glob == *s && glob_match(glob + 1, s + 1);
+}
+
+void upd_provides_clear(struct upd_provides *p, const char *const *globs, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        bool cleared = false;
+        for (size_t g = 0; g < n && !cleared; g++)
+            cleared = glob_match(globs[g], p->keys[i]);
+        if (cleared) {
+            free(p->keys[i]);
+            free(p->values[i]);
+        } else {
+            p->keys[kept] = p->keys[i];
+            p->values[kept] = p->values[i];
+            kept++;
+        }
+    }
+    p->count = kept;
+}
+
+void upd_provides_free(struct upd_provides *p)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        free(p->keys[i]);
+        free(p->values[i]);
+    }
+    free(p->keys);
+    free(p->values);
+    memset(p, 0, sizeof *p);
+}
+
+int upd_provides_parse(struct upd_provides *p, const char *text, const char *origin)
+{
+    memset(p, 0, sizeof *p);
+    char *copy = strdup(text);
+    if (!copy)
+        return upd_fail("out of memory");
+    int rc = UPD_EXIT_OK;
+    size_t lineno = 0;
+    for (char *line = copy, *next; rc == UPD_EXIT_OK && *line; line = next) {
+        lineno++;
+        next = strchr(line, '\n');
+        if (!next)
+            rc = upd_fail("%s: line %zu is not terminated", origin, lineno);
+        else
+            *next++ = '\0';
+        char *eq = strchr(line, '=');
+        if (rc == UPD_EXIT_OK && (!eq || eq == line))
+            rc = upd_fail("%s: line %zu is not key=value", origin, lineno);
+        if (rc == UPD_EXIT_OK) {
+            *eq = '\0';
+            if (upd_provides_get(p, line))
+                rc = upd_fail("%s: key '%s' appears twice", origin, line);
+            else
+                rc = upd_provides_set(p, line, eq + 1);
+        }
+    }
+    free(copy);
+    if (rc != UPD_EXIT_OK)
+        upd_provides_free(p);
+    return rc;
+}
+
+char *upd_provides_format(const struct upd_provides *p)
+{
+    size_t len = 1;
+    for (size_t i = 0; i < p->count; i++)
+        len += strlen(p->keys[i]) + strlen(p->values[i]) + 2;
+    char *text = malloc(len), *end = text;
+    if (!text)
+        return NULL;
+    for (size_t i = 0; i < p->count; i++)
+        end += sprintf(end, "%s=%s\n", p->keys[i], p->values[i]);
+    *end = '\0';
+    return text;
+}
+
+int upd_provides_load(struct upd_provides *p, const char *data_dir)
+{
+    char *text;
+    int rc = read_state_file(&text, data_dir, PROVIDES_FILE);
+    if (rc != UPD_EXIT_OK)
+        return rc;
+    if (!text) {
+        memset(p, 0, sizeof *p);
+        return UPD_EXIT_OK;
+    }
+    char origin[4096];
+    snprintf(origin, sizeof origin, "%s/%s", data_dir, PROVIDES_FILE);
+    rc = upd_provides_parse(p, text, origin);
+    free(text);
+    return rc;
+}
+
+int upd_provides_save(const struct upd_provides *p, const char *data_dir)
+{
+    char *text = upd_provides_format(p);
+    if (!text)
+        return upd_fail("out of memory");
+    int rc = upd_write_atomic(data_dir, PROVIDES_FILE, text, strlen(text));
+    free(text);
+    return rc;
+}
+
+/* ---- the update in progress ---- */
+
+static const char *const phase_names[] = {
+    [UPD_PHASE_INSTALLING] = "installing",
+    [UPD_PHASE_INSTALLED] = "installed",
+    [UPD_PHASE_COMMITTING] = "committing",
+};
+
+static int add_string(json_object *obj, const char *key, const char *value)
+{
+    if (!value)
+        return 0;
+    json_object *s = json_object_new_string(value);
+    return s ? json_object_object_add(obj, key, s) : -1;
+}
+
+int upd_progress_save(const struct upd_progress *u, const char *data_dir)
+{
+    json_object *obj = json_object_new_object();
+    bool ok = obj && add_string(obj, "phase", phase_names[u->phase]) == 0 &&
+              add_string(obj, "artifact_name", u->artifact_name) == 0 &&
+              add_string(obj, "payload_type", u->payload_type) == 0 &&
+              add_string(obj, "work_dir", u->work_dir) == 0 &&
+              add_string(obj, "new_provides", u->new_provides) == 0 &&
+              add_string(obj, "prev_boot_part", u->prev_boot_part) == 0 &&
+              json_object_object_add(obj, "supports_rollback",
+                                     json_object_new_boolean(u->supports_rollback)) == 0 &&
+              json_object_object_add(obj, "needs_reboot",
+                                     json_object_new_boolean(u->needs_reboot)) == 0;
+    const char *text = ok ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY) : NULL;
+    int rc = text ? upd_write_atomic(data_dir, PROGRESS_FILE, text, strlen(text))
+                  : upd_fail("out of memory");
+    json_object_put(obj);
+    return rc;
+}
+
+/* A string member, or NULL when absent; false when present with another type. */
+static bool get_string(char **out, json_object *obj, const char *key)
+{
+    json_object *v;
+    *out = NULL;
+    if (!json_object_object_get_ex(obj, key, &v))
+        return true;
+    if (!json_object_is_type(v, json_type_string))
+        return false;
+    *out = strdup(json_object_get_string(v));
+    return *out != NULL;
+}
+
+static bool get_bool(bool *out, json_object *obj, const char *key)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_boolean))
+        return false;
+    *out = json_object_get_boolean(v);
+    return true;
+}
+
+static bool get_phase(enum upd_phase *out, json_object *obj)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(obj, "phase", &v) || !json_object_is_type(v, json_type_string))
+        return false;
+    for (size_t i = 0; i < sizeof phase_names / sizeof *phase_names; i++)
+        if (strcmp(json_object_get_string(v), phase_names[i]) == 0) {
+            *out = (enum upd_phase)i;
+            return true;
+        }
+    return false;
+}
+
+int upd_progress_load(struct upd_progress *u, bool *present, const char *data_dir)
+{
+    memset(u, 0, sizeof *u);
+    *present = false;
+    char *text;
+    int rc = read_state_file(&text, data_dir, PROGRESS_FILE);
+    if (rc != UPD_EXIT_OK || !text)
+        return rc;
+    json_object *obj = json_tokener_parse(text);
+    free(text);
+    bool ok = obj && json_object_is_type(obj, json_type_object) && get_phase(&u->phase, obj) &&
+              get_string(&u->artifact_name, obj, "artifact_name") && u->artifact_name &&
+              get_string(&u->payload_type, obj, "payload_type") &&
+              get_string(&u->work_dir, obj, "work_dir") &&
+              get_string(&u->new_provides, obj, "new_provides") && u->new_provides &&
+              get_string(&u->prev_boot_part, obj, "prev_boot_part") &&
+              get_bool(&u->supports_rollback, obj, "supports_rollback") &&
+              get_bool(&u->needs_reboot, obj, "needs_reboot");
+    json_object_put(obj);
+    if (!ok) {
+        upd_progress_free(u);
+        return upd_fail("%s/%s: not a valid record of an update in progress", data_dir,
+                        PROGRESS_FILE);
+    }
+    *present = true;
+    return UPD_EXIT_OK;
+}
+
+int upd_progress_clear(const char *data_dir)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", data_dir, PROGRESS_FILE) >= sizeof path)
+        return upd_fail("%s: path too long", data_dir);
+    if (unlink(path) != 0 && errno != ENOENT)
+        return upd_fail("%s: %s", path, strerror(errno));
+    if (fsync_dir(data_dir) != 0)
+        return upd_fail("%s: %s", data_dir, strerror(errno));
+    return UPD_EXIT_OK;
+}
+
+void upd_progress_free(struct upd_progress *u)
+{
+    free(u->artifact_name);
+    free(u->payload_type);
+    free(u->work_dir);
+    free(u->new_provides);
+    free(u->prev_boot_part);
+    memset(u, 0, sizeof *u);
+}

@@ -1,0 +1,197 @@
+/* artsig-update: the device client. Internal interfaces between its modules.
+ * The client links only against libartsig's public API. */
+#ifndef ARTSIG_UPDATE_H
+#define ARTSIG_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <artsig.h>
+
+/* Exit codes, as Mender's client. */
+enum {
+    UPD_EXIT_OK = 0,
+    UPD_EXIT_FAILURE = 1,
+    UPD_EXIT_NOTHING = 2, /* commit/rollback: no update in progress */
+    UPD_EXIT_REBOOT = 4   /* installed; a reboot is needed before commit */
+};
+
+/* Print "artsig-update: <message>" (one line) to stderr; returns UPD_EXIT_FAILURE. */
+int upd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "artsig-update: warning: <message>" to stderr. */
+void upd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- config.c: Mender's mender.conf (JSON) ---- */
+struct upd_config {
+    char **verify_keys;     /* ArtifactVerifyKey or ArtifactVerifyKeys, in order */
+    size_t nverify_keys;
+    char *device_type_file; /* DeviceTypeFile; default DATA_DIR/device_type */
+    char *modules_dir;      /* UpdateModulesDir; default /usr/share/mender/modules/v3 */
+    char *rootfs_a, *rootfs_b; /* RootfsPartA, RootfsPartB (NULL when unset) */
+    char *boot_env_file;    /* BootEnvFile: plain key=value boot environment (NULL: fw_*env/grub) */
+};
+/* Parse; a missing file is an error naming it. Both ArtifactVerifyKey and
+ * ArtifactVerifyKeys set → error. Unknown keys are ignored (Mender's file has many). */
+int upd_config_load(struct upd_config *cfg, const char *path, const char *data_dir);
+void upd_config_free(struct upd_config *cfg);
+/* Load every configured key into a keyring; fail closed: a key that is missing,
+ * unreadable or unsupported refuses (error names the file). *ring is NULL when
+ * no key is configured (signatures then not checked; caller warns). */
+int upd_config_keyring(artsig_keyring **ring, const struct upd_config *cfg);
+
+/* ---- state.c: crash-safe state in the data dir ---- */
+/* Write `data` to DIR/NAME atomically and durably: temp file, fsync, rename,
+ * fsync of the directory. */
+int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len);
+/* write() all of `data`, retrying short writes and EINTR; -1 with errno on failure. */
+int upd_write_all(int fd, const void *data, size_t len);
+/* Read a small file whole into a malloc'd, NUL-terminated *data, at most `max`
+ * bytes (more is an error). A missing file is success with *data NULL when
+ * `missing_ok`. Errors name the file. */
+int upd_read_file(char **data, const char *path, size_t max, bool missing_ok);
+/* The device's provides (key=value lines, artifact_name among them), loaded from
+ * DATA_DIR/provides; empty set when the file is absent. */
+struct upd_provides {
+    char **keys, **values;
+    size_t count;
+};
+int upd_provides_load(struct upd_provides *p, const char *data_dir);
+int upd_provides_save(const struct upd_provides *p, const char *data_dir);
+const char *upd_provides_get(const struct upd_provides *p, const char *key);
+int upd_provides_set(struct upd_provides *p, const char *key, const char *value);
+/* Remove keys matching any glob of clears_artifact_provides (fnmatch). */
+void upd_provides_clear(struct upd_provides *p, const char *const *globs, size_t n);
+void upd_provides_free(struct upd_provides *p);
+/* The key=value text form (the file's and show-provides'); `origin` names the
+ * text in errors. format returns a malloc'd string, NULL when out of memory. */
+int upd_provides_parse(struct upd_provides *p, const char *text, const char *origin);
+char *upd_provides_format(const struct upd_provides *p);
+/* Where an update stands; each phase is saved before the step it names may
+ * start, so a run killed at any point is recognised by the next one. */
+enum upd_phase {
+    UPD_PHASE_INSTALLING, /* activation (boot env switch, module's ArtifactInstall) may have begun */
+    UPD_PHASE_INSTALLED,  /* activated; waiting for commit or rollback */
+    UPD_PHASE_COMMITTING  /* commit began: it can only be finished, not rolled back */
+};
+/* The in-progress update, DATA_DIR/update.json: what commit/rollback need. */
+struct upd_progress {
+    enum upd_phase phase;
+    char *artifact_name;
+    char *payload_type;     /* "rootfs-image" or a module name */
+    char *work_dir;         /* module's FILES_DIR (kept until commit/rollback) */
+    char *new_provides;     /* key=value lines to record on commit */
+    char *prev_boot_part;   /* rootfs: mender_boot_part before the switch */
+    bool supports_rollback;
+    bool needs_reboot;
+};
+int upd_progress_load(struct upd_progress *u, bool *present, const char *data_dir);
+int upd_progress_save(const struct upd_progress *u, const char *data_dir);
+int upd_progress_clear(const char *data_dir);
+void upd_progress_free(struct upd_progress *u);
+
+/* ---- bootenv.c: U-Boot (fw_printenv/fw_setenv), GRUB (grub-editenv) or a file ---- */
+/* Value of `name` into a malloc'd *value (NULL when unset). */
+int upd_bootenv_get(char **value, const struct upd_config *cfg, const char *name);
+/* Set several variables in one atomic step (fw_setenv -s script; a file is
+ * rewritten with upd_write_atomic). value NULL unsets. */
+int upd_bootenv_set(const struct upd_config *cfg, const char *const *names,
+                    const char *const *values, size_t n);
+
+/* ---- source.c: where the artifact comes from ---- */
+/* A file path, "-" for stdin, or an http(s) URL (libcurl: TLS verification on,
+ * redirects followed, transient failures resumed with Range a bounded number
+ * of times). Nothing is downloaded to disk first. */
+struct upd_source;
+int upd_source_open(struct upd_source **out, const char *location);
+/* An artsig_read_cb: fills buf, returns bytes, 0 at end, -1 on error (with
+ * upd_source_error() telling why). */
+ssize_t upd_source_read(void *buf, size_t size, void *source);
+const char *upd_source_error(const struct upd_source *src);
+void upd_source_close(struct upd_source *src);
+
+/* ---- sys.c: the client's child processes (update modules, state scripts) ---- */
+/* A program run directly (argv[0] is its path: no shell, no PATH search), in a
+ * process group of its own, with stdin /dev/null, stdout captured or joined to
+ * our stderr, stderr shared. Past its deadline the group gets SIGTERM, and
+ * SIGKILL a minute later (as Mender treats modules). */
+struct upd_child {
+    pid_t pid;                 /* 0 once reaped */
+    int status;                /* wait status once reaped; -1 when lost */
+    int out;                   /* read end of the captured stdout, or -1 */
+    struct timespec deadline;  /* CLOCK_MONOTONIC */
+    bool timed_out;            /* SIGTERM sent */
+};
+/* 0, or an errno value (the program could not be started). cwd NULL: ours. */
+int upd_child_start(struct upd_child *c, char *const argv[], const char *cwd, bool capture,
+                    unsigned timeout_s);
+/* Without blocking: true once the child ended (reaped); enforces the deadline. */
+bool upd_child_ended(struct upd_child *c);
+/* Until the child ended; its captured stdout (what fits, NUL-terminated)
+ * into out when out is not NULL. */
+void upd_child_wait(struct upd_child *c, char *out, size_t outsz);
+/* End it: SIGTERM now, SIGKILL after grace_s; reaped on return. */
+void upd_child_stop(struct upd_child *c, unsigned grace_s);
+/* NULL when it exited 0; else why not ("exit code 3", "timed out", ...) in buf. */
+const char *upd_child_failure(const struct upd_child *c, char *buf, size_t size);
+/* rm -rf without following symbolic links; an absent path is no error.
+ * -1 with errno on failure. */
+int upd_remove_tree(const char *path);
+
+/* ---- installers: rootfs.c (built in) and module.c (update modules v3) ---- */
+/* Context an installer gets. */
+struct upd_ctx {
+    const struct upd_config *cfg;
+    const char *data_dir;
+    const artsig_info *info;     /* verified header facts */
+    const struct upd_provides *provides;
+    const char *device_type;
+};
+/* Called in this order for one payload. Payload bytes arrive BEFORE the final
+ * verdict: an installer may only stage them (inactive partition, module
+ * streams/files); nothing may be activated before install(). */
+struct upd_installer {
+    const char *name;
+    /* header verified: prepare (e.g. pick the inactive partition, build the
+     * module's file tree, run the module's Download state) */
+    int (*begin)(void *self, const struct upd_ctx *ctx, size_t payload);
+    int (*file_begin)(void *self, const char *name, uint64_t size);
+    int (*file_data)(void *self, const void *data, size_t len);
+    int (*file_end)(void *self, const char *name);
+    /* every digest matched (final verdict OK): finish staging (fsync) */
+    int (*download_done)(void *self);
+    /* activate; *needs_reboot set; fills progress fields it needs later */
+    int (*install)(void *self, struct upd_progress *progress, bool *needs_reboot);
+    /* after a failure at any point: undo staging (never touches the active system) */
+    void (*abort)(void *self);
+    void (*free)(void *self);
+};
+int upd_rootfs_new(void **self, const struct upd_installer **ops);
+int upd_module_new(void **self, const struct upd_installer **ops, const char *type);
+/* Later phases, from the saved progress (after a possible reboot). */
+int upd_rootfs_commit(const struct upd_config *cfg, const struct upd_progress *u);
+int upd_rootfs_rollback(const struct upd_config *cfg, const struct upd_progress *u);
+int upd_module_commit(const struct upd_config *cfg, const struct upd_progress *u);
+int upd_module_rollback(const struct upd_config *cfg, const struct upd_progress *u);
+/* Whether the boot env points at the partition the update in `u` wrote
+ * (false while the switch has not happened, or after a rollback). */
+int upd_rootfs_switched(bool *switched, const struct upd_config *cfg,
+                        const struct upd_progress *u);
+
+/* ---- scripts.c: the artifact's state scripts ---- */
+/* Store the artifact's scripts in DATA_DIR/scripts (replacing older ones), so
+ * commit/rollback can run them after a reboot. */
+int upd_scripts_store(const char *data_dir, const artsig_info *info);
+/* Run STATE_Enter_* or _Leave_* / _Error_* scripts in order (NN, then name).
+ * A failing Enter or Leave script fails the call; Error scripts' failures are
+ * only warned about. */
+int upd_scripts_run(const char *data_dir, const char *state, const char *action);
+
+/* ---- install.c: the commands that change the device (exit codes above) ---- */
+int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location);
+int upd_commit(const struct upd_config *cfg, const char *data_dir);
+int upd_rollback(const struct upd_config *cfg, const char *data_dir);
+
+#endif
