@@ -31,6 +31,38 @@ median() { # median COLUMN FILE
         print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# parse_options ARGS...: the command line. --runs N, --cli ARTSIG and --help
+# are every benchmark's (setting runs and artsig, or calling the caller's
+# `usage`); the caller's `option ARGS...` takes the others: it returns 0 when
+# it took $1 and its value $2, 3 when it took $1 alone (a flag), and 1 when $1
+# is not an option of its own (a usage error).
+parse_options() {
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --runs) runs=$2; shift ;;
+        --cli) artsig=$2; shift ;;
+        -h | --help) usage; exit 0 ;;
+        *)
+            took=0
+            option "$@" || took=$?
+            case $took in
+            0) shift ;;
+            3) ;;
+            *) usage >&2; exit 2 ;;
+            esac
+            ;;
+        esac
+        shift
+    done
+}
+
+# scratch TEMPLATE: make the scratch folder $out (mktemp -d TEMPLATE), removed
+# when the benchmark exits.
+scratch() {
+    out=$(mktemp -d "$1")
+    trap 'rm -rf "$out"' EXIT
+}
+
 # timed RESULTS LABEL COMMAND...: run COMMAND under GNU time and append
 # "SECONDS PEAK_KIB" to RESULTS; a failure stops the benchmark with COMMAND's
 # last line. Uses $out (the caller's scratch folder) for time's output.
@@ -42,6 +74,14 @@ timed() {
         exit 1
     fi
     tail -n 1 "$out/time" >>"$results"
+}
+
+# timed_synced RESULTS LABEL COMMAND...: timed, starting with nothing waiting
+# to be written back: otherwise one tool's output would be flushed during the
+# next one's run.
+timed_synced() {
+    sync
+    timed "$@"
 }
 
 # run_variants: call the caller's `measure VARIANT` for every variant in

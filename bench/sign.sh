@@ -27,17 +27,14 @@ EOF2
 }
 
 mib=240 runs=5 compression=none artsig=$repo/build/cli/artsig
-while [ $# -gt 0 ]; do
+option() {
     case $1 in
-    --size) mib=$2; shift ;;
-    --compression) compression=$2; shift ;;
-    --runs) runs=$2; shift ;;
-    --cli) artsig=$2; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --size) mib=$2 ;;
+    --compression) compression=$2 ;;
+    *) return 1 ;;
     esac
-    shift
-done
+}
+parse_options "$@"
 
 # mender-artifact 3.9 reads only PKCS#1 RSA keys; artsig reads it too.
 key=$keys/rsa3072.pkcs1.key pub=$keys/rsa3072.pub
@@ -54,8 +51,7 @@ if [ ! -s "$artifact" ]; then
 fi
 
 # Outputs on the input's file system, where the kernel can copy.
-out=$(mktemp -d "$cache/sign-bench.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+scratch "$cache/sign-bench.XXXXXX"
 
 variants="artsig artsig-check-payloads mender-artifact mender-artifact+fsync"
 # measure VARIANT: append "SECONDS PEAK_KIB" of one signing to $out/VARIANT.runs.
@@ -72,18 +68,11 @@ measure() {
         set -- sh -c 'mender-artifact sign "$@" && sync "$4"' sh -k "$key"
         ;;
     esac
-    # Each run starts with nothing waiting to be written back: otherwise one
-    # tool's output would be flushed during the next one's run.
-    sync
-    timed "$out/$v.runs" "$v" "$@" -o "$out/$v.mender" "$artifact"
+    timed_synced "$out/$v.runs" "$v" "$@" -o "$out/$v.mender" "$artifact"
 }
 
 cat "$artifact" >/dev/null # every tool starts from a warm page cache
-n=0
-while [ "$n" -lt "$runs" ]; do
-    for v in $variants; do measure "$v"; done
-    n=$((n + 1))
-done
+run_variants
 
 status=0
 for v in $variants; do

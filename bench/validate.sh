@@ -21,18 +21,15 @@ EOF
 }
 
 sizes="64 512" runs=3 artsig=$repo/build/cli/artsig compression=gzip
-while [ $# -gt 0 ]; do
+option() {
     case $1 in
-    --big) sizes="$sizes 2048" ;;
-    --sizes) sizes=$2; shift ;;
-    --compression) compression=$2; shift ;;
-    --runs) runs=$2; shift ;;
-    --cli) artsig=$2; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --big) sizes="$sizes 2048"; return 3 ;;
+    --sizes) sizes=$2 ;;
+    --compression) compression=$2 ;;
+    *) return 1 ;;
     esac
-    shift
-done
+}
+parse_options "$@"
 
 limit_kib=$((16 * 1024))
 require "$artsig" /usr/bin/time "$(command -v mender-artifact || echo mender-artifact)" \
@@ -60,8 +57,7 @@ measure() {
     timed "$out/$tool" "$tool validate" "$@"
 }
 
-out=$(mktemp -d "${TMPDIR:-/tmp}/artsig-bench.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+scratch "${TMPDIR:-/tmp}/artsig-bench.XXXXXX"
 verdict=0
 printf '%-9s %-16s %12s %12s %10s\n' size tool 'median s' 'median MiB' 'max MiB'
 for mib in $sizes; do

@@ -22,16 +22,13 @@ EOF
 }
 
 mib=512 runs=3 artsig=$repo/build/cli/artsig
-while [ $# -gt 0 ]; do
+option() {
     case $1 in
-    --size) mib=$2; shift ;;
-    --runs) runs=$2; shift ;;
-    --cli) artsig=$2; shift ;;
-    -h | --help) usage; exit 0 ;;
-    *) usage >&2; exit 2 ;;
+    --size) mib=$2 ;;
+    *) return 1 ;;
     esac
-    shift
-done
+}
+parse_options "$@"
 
 require "$artsig" /usr/bin/time "$(command -v mender-artifact || echo mender-artifact)" \
     "$keys/ecp256.sec1.key" "$keys/ecp256.pkcs8.key" "$keys/ecp256.pub"
@@ -44,8 +41,7 @@ if [ ! -s "$img" ]; then
 fi
 
 # Outputs on the image's file system, not a tmpfs that would hold them in memory.
-out=$(mktemp -d "$cache/write-bench.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+scratch "$cache/write-bench.XXXXXX"
 
 # The variants, each writing $out/VARIANT.mender. mender-artifact 3.9 reads
 # only SEC1 EC keys; it is the same key pair. artsig's output is on disk
@@ -68,10 +64,7 @@ measure() {
             "$out/$v.mender" "$@" -k "$keys/ecp256.sec1.key" --compression gzip
         ;;
     esac
-    # Each run starts with nothing waiting to be written back: otherwise one
-    # tool's output would be flushed during the next one's run.
-    sync
-    timed "$out/$v.runs" "$v" "$@"
+    timed_synced "$out/$v.runs" "$v" "$@"
 }
 
 cat "$img" >/dev/null # every tool starts from a warm page cache

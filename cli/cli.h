@@ -48,6 +48,9 @@ int load_key(artsig_key **out, const char *path, const char *passphrase_file);
  * (free it with artsig_keyring_free). */
 int load_keyring(artsig_keyring **out, const char *const *paths, size_t count);
 #define MAX_VERIFY_KEYS 32
+/* For a repeatable "-k KEY" option: append `path` to paths[*count], at most
+ * MAX_VERIFY_KEYS of them (one more is a usage error of `command`). */
+int add_key_path(const char **paths, size_t *count, const char *command, const char *path);
 
 /* An output written to a temporary file beside its destination and renamed
  * into place only by output_commit(); output_abort() (or a signal) removes it. */

@@ -54,9 +54,8 @@ static int parse_args(struct artifact_args *a, const struct artifact_command *cm
     while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (a->nkeys == MAX_VERIFY_KEYS)
-                return usage_error(cmd->name, "at most %d keys", MAX_VERIFY_KEYS);
-            a->key_paths[a->nkeys++] = optarg;
+            if (add_key_path(a->key_paths, &a->nkeys, cmd->name, optarg) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case OPT_NO_PROGRESS: a->progress = false; break;
         case OPT_JSON:

@@ -174,9 +174,8 @@ int cmd_verify_blob(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (nkeys == MAX_VERIFY_KEYS)
-                return usage_error("verify-blob", "at most %d keys", MAX_VERIFY_KEYS);
-            key_paths[nkeys++] = optarg;
+            if (add_key_path(key_paths, &nkeys, "verify-blob", optarg) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case 's': sig_path = optarg; break;
         case 'h': fputs(verify_blob_usage, stdout); return EXIT_OK;

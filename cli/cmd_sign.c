@@ -76,9 +76,8 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
     while ((c = getopt_long(argc, argv, ":k:o:fh", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (a->nkeys == MAX_VERIFY_KEYS)
-                return usage_error(cmd->name, "at most %d keys", MAX_VERIFY_KEYS);
-            a->key_paths[a->nkeys++] = optarg;
+            if (add_key_path(a->key_paths, &a->nkeys, cmd->name, optarg) != EXIT_OK)
+                return EXIT_USAGE;
             break;
         case OPT_PASSPHRASE:
             if (cmd->attach)

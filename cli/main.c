@@ -178,6 +178,14 @@ int load_keyring(artsig_keyring **out, const char *const *paths, size_t count)
     return EXIT_OK;
 }
 
+int add_key_path(const char **paths, size_t *count, const char *command, const char *path)
+{
+    if (*count == MAX_VERIFY_KEYS)
+        return usage_error(command, "at most %d keys", MAX_VERIFY_KEYS);
+    paths[(*count)++] = path;
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {

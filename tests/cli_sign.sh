@@ -6,12 +6,7 @@
 BUILD=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 K=$VEC/keys
-
-if ! command -v mender-artifact >/dev/null || ! command -v python3 >/dev/null; then
-    bad "mender-artifact and python3 are needed (scripts/deps.sh installs them)"
-    finish
-    exit
-fi
+need_mender_artifact
 
 # same_but_signature IN OUT: OUT is IN with a manifest.sig member after
 # manifest (in place of IN's own), every other byte unchanged.

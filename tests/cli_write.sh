@@ -11,11 +11,7 @@ BUILD=$1 SRC=$2
 KEYS=$VEC/keys
 IN=$T/in OUT=$T/artifacts
 mkdir -p "$IN" "$OUT" "$IN/sub"
-if ! command -v mender-artifact >/dev/null || ! command -v python3 >/dev/null; then
-    bad "mender-artifact and python3 are needed (scripts/deps.sh installs them)"
-    finish
-    exit
-fi
+need_mender_artifact
 
 # Inputs: an "image" of real binary and text, module files, state scripts
 # and meta-data.

@@ -5,12 +5,7 @@
 BUILD=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 K=$VEC/keys
-
-if ! command -v mender-artifact >/dev/null || ! command -v python3 >/dev/null; then
-    bad "mender-artifact and python3 are needed (scripts/deps.sh installs them)"
-    finish
-    exit
-fi
+need_mender_artifact
 
 # Deterministic payloads: compressible text, incompressible bytes, an empty file.
 seq 1 40000 >"$T/rootfs.img"

@@ -30,3 +30,13 @@ finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# need_mender_artifact: stop, failing, unless mender-artifact and python3
+# are installed.
+need_mender_artifact() {
+    if ! command -v mender-artifact >/dev/null || ! command -v python3 >/dev/null; then
+        bad "mender-artifact and python3 are needed (scripts/deps.sh installs them)"
+        finish
+        exit
+    fi
+}

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -513,13 +512,6 @@ START_TEST(descriptors_and_arguments)
     free(in);
 }
 END_TEST
-
-static long max_rss_kib(void)
-{
-    struct rusage u;
-    ck_assert_int_eq(getrusage(RUSAGE_SELF, &u), 0);
-    return u.ru_maxrss;
-}
 
 /* 200 MiB signed with every payload digest checked, in a few MiB, and
  * through the plain read/write path too (a pipe as output). */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -310,13 +309,6 @@ static int read_derived(char detail[512], const char *base, const char *change,
 }
 
 /* ---- Tests ---- */
-
-static long max_rss_kib(void)
-{
-    struct rusage u;
-    ck_assert_int_eq(getrusage(RUSAGE_SELF, &u), 0);
-    return u.ru_maxrss;
-}
 
 START_TEST(all_cases_in_all_modes)
 {

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -821,13 +820,6 @@ START_TEST(key_signer_and_references)
 END_TEST
 
 /* ---- bounded memory ---- */
-
-static long max_rss_kib(void)
-{
-    struct rusage ru;
-    ck_assert_int_eq(getrusage(RUSAGE_SELF, &ru), 0);
-    return ru.ru_maxrss;
-}
 
 START_TEST(memory_bounded)
 {

@@ -35,6 +35,10 @@ const char *tmp(const char *name);
  * folder; returns its exit status. */
 __attribute__((format(printf, 1, 2))) int sh(const char *fmt, ...);
 
+/* The process's peak resident set so far, in KiB (getrusage's ru_maxrss);
+ * aborts the test on error. */
+long max_rss_kib(void);
+
 /* Run a Check suite and return the process exit status. */
 struct Suite;
 int run_suite(struct Suite *s);
