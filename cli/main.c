@@ -26,7 +26,7 @@ static void print_help(FILE *to)
 {
     fprintf(to, "usage: artsig COMMAND [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(to, "  %-12s %s\n", commands[i].name, commands[i].summary);
+        fprintf(to, "  %-17s %s\n", commands[i].name, commands[i].summary);
     fprintf(to, "\n'artsig COMMAND --help' describes a command.\n"
                 "exit codes: 0 success, 1 refused (bad signature or artifact),\n"
                 "            2 usage error, 3 file or key error\n");
