@@ -8,7 +8,8 @@
 # destination untouched and never run ArtifactInstall. A test module that logs
 # each state it is called with pins down the exact state sequences; a
 # streaming module reads the payload through stream-next; state scripts run
-# in their states, and a failing Enter script stops the install.
+# in their states, and a failing Enter script stops the install. A module or
+# a state script past its timeout from mender.conf fails the install.
 BUILD=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 
@@ -27,9 +28,9 @@ DEST=$T/dest # every module writes below here; never outside $T
 LOG=$T/states.log
 mkdir -p "$T/data" "$T/modules" "$T/in" "$T/art" "$DEST"
 printf 'device_type=%s\n' "$DEV" >"$T/device_type"
-write_conf() { # write_conf PUBKEY: the device trusts this key
-    printf '{"ArtifactVerifyKey":"%s","DeviceTypeFile":"%s","UpdateModulesDir":"%s"}\n' \
-        "$1" "$T/device_type" "$T/modules" >"$T/mender.conf"
+write_conf() { # write_conf PUBKEY [,"Option":VALUE...]: the device trusts this key
+    printf '{"ArtifactVerifyKey":"%s","DeviceTypeFile":"%s","UpdateModulesDir":"%s"%s}\n' \
+        "$1" "$T/device_type" "$T/modules" "${2:-}" >"$T/mender.conf"
 }
 write_conf "$KEYS/ecp256.pub"
 upd() { "$UPD" --config "$T/mender.conf" --data "$T/data" "$@"; }
@@ -69,7 +70,18 @@ case "\$1" in
         ;;
 esac
 EOF
-chmod +x "$T/modules/probe" "$T/modules/streamer"
+# sleeper outlives ModuleTimeoutSeconds in ArtifactInstall, and only then
+# would write to the destination.
+cat >"$T/modules/sleeper" <<EOF
+#!/bin/sh
+echo "\$1" >>"$LOG"
+if [ "\$1" = ArtifactInstall ]; then
+    sleep 30
+    mkdir -p "$DEST/sleeper"
+fi
+exit 0
+EOF
+chmod +x "$T/modules/probe" "$T/modules/streamer" "$T/modules/sleeper"
 
 # A fingerprint of everything below $DEST: names, types and contents.
 snap() { (cd "$DEST" && find . | sort && find . -type f -exec sha256sum {} + | sort) | sha256sum; }
@@ -155,6 +167,7 @@ aw "$T/art/probe-wrongkey.mender" probe-wrongkey probe -f "$T/in/probe.txt" \
 aw "$T/art/probe-unsigned.mender" probe-unsigned probe -f "$T/in/probe.txt"
 aw "$T/art/probe-flipped.mender" probe-flipped probe -f "$T/in/probe.txt" -k "$EC" \
     --compression none
+aw "$T/art/sleeper.mender" sleeper-1 sleeper -f "$T/in/probe.txt" -k "$EC"
 aw "$T/art/stream.mender" stream-1 streamer -f "$T/in/small.txt" -f "$T/in/big.txt" -k "$EC"
 aw "$T/art/stream-flipped.mender" stream-flipped streamer -f "$T/in/probe.txt" -k "$EC" \
     --compression none
@@ -311,5 +324,50 @@ if grep -q 'ArtifactInstall_Enter_00' "$T/err"; then ok; else bad "failing Enter
 if grep -qx ArtifactInstall "$LOG"; then bad "failing Enter script: ArtifactInstall ran"; else ok; fi
 if grep -qx script-failing "$LOG"; then ok; else bad "failing Enter script: it did not run"; fi
 expect_nothing_in_progress "failing Enter script"
+
+# ---- timeouts from mender.conf ----
+# Past ModuleTimeoutSeconds the module's process group is ended and the
+# install fails, naming the timeout, before anything reached the destination.
+write_conf "$KEYS/ecp256.pub" ',"moduleTimeoutSeconds":1'
+before=$(snap)
+: >"$LOG"
+start=$(date +%s)
+expect_exit 1 "module past ModuleTimeoutSeconds: refused" upd install "$T/art/sleeper.mender"
+took=$(($(date +%s) - start))
+expect_one_line_error "module past ModuleTimeoutSeconds"
+if grep -q 'ArtifactInstall.*ModuleTimeoutSeconds' "$T/err"; then ok; else
+    bad "module timeout: not named: $(cat "$T/err")"; fi
+if [ "$took" -lt 20 ]; then ok; else bad "module timeout: took ${took}s"; fi
+if [ "$(snap)" = "$before" ]; then ok; else bad "module timeout: the destination changed"; fi
+expect_states "module timeout: undone" \
+    "Download SupportsRollback ArtifactInstall ArtifactFailure Cleanup"
+expect_nothing_in_progress "module timeout"
+# A state script past StateScriptTimeoutSeconds fails its state.
+mkdir -p "$T/slow"
+printf '#!/bin/sh\nsleep 30\n' >"$T/slow/ArtifactInstall_Enter_00"
+aw "$T/art/probe-slow.mender" probe-slow probe -f "$T/in/probe.txt" -k "$EC" \
+    -s "$T/slow/ArtifactInstall_Enter_00"
+write_conf "$KEYS/ecp256.pub" ',"StateScriptTimeoutSeconds":1'
+: >"$LOG"
+start=$(date +%s)
+expect_exit 1 "script past StateScriptTimeoutSeconds: refused" upd install \
+    "$T/art/probe-slow.mender"
+took=$(($(date +%s) - start))
+expect_one_line_error "script past StateScriptTimeoutSeconds"
+if grep -q 'ArtifactInstall_Enter_00.*StateScriptTimeoutSeconds' "$T/err"; then ok; else
+    bad "script timeout: not named: $(cat "$T/err")"; fi
+if [ "$took" -lt 20 ]; then ok; else bad "script timeout: took ${took}s"; fi
+if grep -qx ArtifactInstall "$LOG"; then bad "script timeout: ArtifactInstall ran"; else ok; fi
+expect_nothing_in_progress "script timeout"
+# Not a whole number of seconds, or not at least one: a configuration error.
+for opt in ModuleTimeoutSeconds StateScriptTimeoutSeconds; do
+    for v in '"x"' 0 -5 1.5; do
+        write_conf "$KEYS/ecp256.pub" ",\"$opt\":$v"
+        expect_exit 1 "$opt $v: configuration error" upd install "$T/art/probe.mender"
+        expect_one_line_error "$opt $v"
+        if grep -q "$opt" "$T/err"; then ok; else bad "$opt $v: unnamed: $(cat "$T/err")"; fi
+    done
+done
+write_conf "$KEYS/ecp256.pub"
 
 finish

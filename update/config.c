@@ -1,6 +1,7 @@
 /* Mender's mender.conf (JSON), read fail-closed: where the Mender 3.4 client
  * quietly turns signature checks off (a missing key file, both key options,
  * a misspelt option), this one refuses. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 
 #define DEFAULT_MODULES_DIR "/usr/share/mender/modules/v3"
 #define CONFIG_MAX (1024 * 1024)
+/* Mender's defaults for ModuleTimeoutSeconds and StateScriptTimeoutSeconds. */
+#define DEFAULT_MODULE_TIMEOUT_S (4 * 60 * 60)
+#define DEFAULT_SCRIPT_TIMEOUT_S (60 * 60)
 
 /* The options this client knows. Mender's file holds many more (servers,
  * intervals, …), which are ignored. */
@@ -23,6 +27,8 @@ enum option {
     OPT_ROOTFS_A,
     OPT_ROOTFS_B,
     OPT_BOOT_ENV_FILE,
+    OPT_MODULE_TIMEOUT,
+    OPT_SCRIPT_TIMEOUT,
     OPT_COUNT
 };
 static const char *const option_names[OPT_COUNT] = {
@@ -33,6 +39,8 @@ static const char *const option_names[OPT_COUNT] = {
     [OPT_ROOTFS_A] = "RootfsPartA",
     [OPT_ROOTFS_B] = "RootfsPartB",
     [OPT_BOOT_ENV_FILE] = "BootEnvFile",
+    [OPT_MODULE_TIMEOUT] = "ModuleTimeoutSeconds",
+    [OPT_SCRIPT_TIMEOUT] = "StateScriptTimeoutSeconds",
 };
 
 /* Go's encoding/json, which the Mender client reads this file with, matches
@@ -65,6 +73,21 @@ static int path_option(char **out, json_object *v, const char *name, const char 
     const char *s = json_object_get_string(v);
     if (*s && !(*out = strdup(s)))
         return upd_fail("out of memory");
+    return UPD_EXIT_OK;
+}
+
+/* A timeout option: a whole number of seconds, at least 1; unset keeps the
+ * default. Mender reads it into a Go int, so a string or a fraction is an
+ * error there too; zero or less would leave no time at all. */
+static int seconds_option(unsigned *out, json_object *v, const char *name, const char *path)
+{
+    if (!v)
+        return UPD_EXIT_OK;
+    int64_t n = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
+    if (n <= 0 || n > INT_MAX)
+        return upd_fail("configuration %s: %s must be a whole number of seconds from 1 to %d",
+                        path, name, INT_MAX);
+    *out = (unsigned)n;
     return UPD_EXIT_OK;
 }
 
@@ -148,8 +171,16 @@ int upd_config_load(struct upd_config *cfg, const char *path, const char *data_d
         [OPT_ROOTFS_A] = &cfg->rootfs_a,                 [OPT_ROOTFS_B] = &cfg->rootfs_b,
         [OPT_BOOT_ENV_FILE] = &cfg->boot_env_file,
     };
-    for (int i = OPT_DEVICE_TYPE_FILE; i < OPT_COUNT && rc == UPD_EXIT_OK; i++)
+    for (int i = OPT_DEVICE_TYPE_FILE; i <= OPT_BOOT_ENV_FILE && rc == UPD_EXIT_OK; i++)
         rc = path_option(paths[i], found[i], option_names[i], path);
+    cfg->module_timeout_s = DEFAULT_MODULE_TIMEOUT_S;
+    cfg->script_timeout_s = DEFAULT_SCRIPT_TIMEOUT_S;
+    if (rc == UPD_EXIT_OK)
+        rc = seconds_option(&cfg->module_timeout_s, found[OPT_MODULE_TIMEOUT],
+                            option_names[OPT_MODULE_TIMEOUT], path);
+    if (rc == UPD_EXIT_OK)
+        rc = seconds_option(&cfg->script_timeout_s, found[OPT_SCRIPT_TIMEOUT],
+                            option_names[OPT_SCRIPT_TIMEOUT], path);
     if (rc == UPD_EXIT_OK)
         rc = apply_defaults(cfg, data_dir);
     json_object_put(root);

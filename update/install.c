@@ -306,10 +306,11 @@ static int open_state(const struct upd_config *cfg, const char *data_dir)
 
 /* Scripts of states that follow a failure: their own failures are warnings,
  * the first failure stays the error. */
-static void run_failure_scripts(const char *data_dir, const char *state)
+static void run_failure_scripts(const struct upd_config *cfg, const char *data_dir,
+                                const char *state)
 {
-    upd_scripts_run(data_dir, state, "Enter");
-    upd_scripts_run(data_dir, state, "Leave");
+    upd_scripts_run(cfg, data_dir, state, "Enter");
+    upd_scripts_run(cfg, data_dir, state, "Leave");
 }
 
 static int record_provides(const struct upd_progress *u, const char *data_dir)
@@ -341,11 +342,11 @@ static int commit_update(const struct upd_config *cfg, const char *data_dir,
              * commit), or someone else changed the boot env. */
             rc = upd_fail("the boot environment points at the previous partition again: the "
                           "update to %s failed and was rolled back", u->artifact_name);
-            run_failure_scripts(data_dir, "ArtifactFailure");
+            run_failure_scripts(cfg, data_dir, "ArtifactFailure");
             upd_progress_clear(data_dir);
             return rc;
         }
-        if ((rc = upd_scripts_run(data_dir, "ArtifactCommit", "Enter")) != UPD_EXIT_OK)
+        if ((rc = upd_scripts_run(cfg, data_dir, "ArtifactCommit", "Enter")) != UPD_EXIT_OK)
             return rc;
         u->phase = UPD_PHASE_COMMITTING;
         if ((rc = upd_progress_save(u, data_dir)) != UPD_EXIT_OK)
@@ -357,8 +358,8 @@ static int commit_update(const struct upd_config *cfg, const char *data_dir,
         rc = upd_module_commit(cfg, u);
         if (rc != UPD_EXIT_OK) {
             /* The module already rolled back (or failed) and cleaned up. */
-            upd_scripts_run(data_dir, "ArtifactCommit", "Error");
-            run_failure_scripts(data_dir, "ArtifactFailure");
+            upd_scripts_run(cfg, data_dir, "ArtifactCommit", "Error");
+            run_failure_scripts(cfg, data_dir, "ArtifactFailure");
             upd_progress_clear(data_dir);
             return rc;
         }
@@ -368,7 +369,7 @@ static int commit_update(const struct upd_config *cfg, const char *data_dir,
     if (rc != UPD_EXIT_OK)
         return rc; /* still "committing": run commit again */
     /* Committed: a failing Leave script is reported, but changes nothing. */
-    rc = upd_scripts_run(data_dir, "ArtifactCommit", "Leave");
+    rc = upd_scripts_run(cfg, data_dir, "ArtifactCommit", "Leave");
     int cleared = upd_progress_clear(data_dir);
     return rc != UPD_EXIT_OK ? rc : cleared;
 }
@@ -382,13 +383,13 @@ static int roll_back(const struct upd_config *cfg, const char *data_dir, struct 
                         u->artifact_name);
     if (!is_rootfs(u) && !u->supports_rollback)
         return upd_fail("update module %s does not support rollback", u->payload_type);
-    int rc = upd_scripts_run(data_dir, "ArtifactRollback", "Enter");
+    int rc = upd_scripts_run(cfg, data_dir, "ArtifactRollback", "Enter");
     if (rc == UPD_EXIT_OK)
         rc = is_rootfs(u) ? upd_rootfs_rollback(cfg, u) : upd_module_rollback(cfg, u);
     if (rc != UPD_EXIT_OK)
         return rc;
-    rc = upd_scripts_run(data_dir, "ArtifactRollback", "Leave");
-    run_failure_scripts(data_dir, "ArtifactFailure");
+    rc = upd_scripts_run(cfg, data_dir, "ArtifactRollback", "Leave");
+    run_failure_scripts(cfg, data_dir, "ArtifactFailure");
     int cleared = upd_progress_clear(data_dir);
     return rc != UPD_EXIT_OK ? rc : cleared;
 }
@@ -401,13 +402,13 @@ static int roll_back(const struct upd_config *cfg, const char *data_dir, struct 
 static int fail_staged(struct install *in, int rc, bool scripts)
 {
     if (scripts) {
-        upd_scripts_run(in->ctx.data_dir, "ArtifactInstall", "Error");
-        upd_scripts_run(in->ctx.data_dir, "ArtifactFailure", "Enter");
+        upd_scripts_run(in->ctx.cfg, in->ctx.data_dir, "ArtifactInstall", "Error");
+        upd_scripts_run(in->ctx.cfg, in->ctx.data_dir, "ArtifactFailure", "Enter");
     }
     if (in->begun)
         in->ops->abort(in->installer);
     if (scripts)
-        upd_scripts_run(in->ctx.data_dir, "ArtifactFailure", "Leave");
+        upd_scripts_run(in->ctx.cfg, in->ctx.data_dir, "ArtifactFailure", "Leave");
     return rc;
 }
 
@@ -423,7 +424,7 @@ static void undo_activated(struct install *in, struct upd_progress *u)
         return;
     }
     in->ops->abort(in->installer);
-    run_failure_scripts(in->ctx.data_dir, "ArtifactFailure");
+    run_failure_scripts(in->ctx.cfg, in->ctx.data_dir, "ArtifactFailure");
     upd_progress_clear(in->ctx.data_dir);
 }
 
@@ -443,6 +444,7 @@ static int new_progress(struct upd_progress *u, const struct install *in)
 /* After the verdict: the artifact is authentic and every byte matched. */
 static int activate(struct install *in)
 {
+    const struct upd_config *cfg = in->ctx.cfg;
     const char *data_dir = in->ctx.data_dir;
     struct upd_progress u;
     int rc = new_progress(&u, in);
@@ -466,7 +468,7 @@ static int activate(struct install *in)
         upd_progress_free(&u);
         return fail_staged(in, rc, false);
     }
-    rc = upd_scripts_run(data_dir, "ArtifactInstall", "Enter");
+    rc = upd_scripts_run(cfg, data_dir, "ArtifactInstall", "Enter");
     /* Recorded before activation starts, so a killed run is recognised. */
     if (rc == UPD_EXIT_OK)
         rc = upd_progress_save(&u, data_dir);
@@ -480,9 +482,9 @@ static int activate(struct install *in)
         return rc;
     }
     u.needs_reboot = needs_reboot;
-    rc = upd_scripts_run(data_dir, "ArtifactInstall", "Leave");
+    rc = upd_scripts_run(cfg, data_dir, "ArtifactInstall", "Leave");
     if (rc != UPD_EXIT_OK) {
-        upd_scripts_run(data_dir, "ArtifactInstall", "Error");
+        upd_scripts_run(cfg, data_dir, "ArtifactInstall", "Error");
         undo_activated(in, &u);
         upd_progress_free(&u);
         return rc;
@@ -491,7 +493,7 @@ static int activate(struct install *in)
     rc = upd_progress_save(&u, data_dir);
     if (rc == UPD_EXIT_OK && !u.supports_rollback) {
         /* Nothing could undo it: committed at once, as Mender does. */
-        rc = commit_update(in->ctx.cfg, data_dir, &u);
+        rc = commit_update(cfg, data_dir, &u);
         if (rc == UPD_EXIT_OK)
             printf("Installed and committed %s.%s\n", u.artifact_name,
                    needs_reboot ? " Reboot to run it." : "");

@@ -25,8 +25,6 @@
 
 #include <json-c/json.h>
 
-/* Mender's default ModuleTimeoutSeconds. */
-enum { MODULE_TIMEOUT_S = 4 * 60 * 60 };
 /* After a failure, a Download still running gets this long after SIGTERM. */
 enum { ABORT_GRACE_S = 10 };
 /* Waiting for the module to open a FIFO or to read more of it. */
@@ -40,6 +38,7 @@ enum download_mode {
 
 struct module {
     char *type, *program, *tree, *data_dir;
+    unsigned timeout_s;       /* ModuleTimeoutSeconds, for each state */
     int dir;                  /* the tree, open; -1 before begin */
     struct upd_child download;
     enum download_mode mode;
@@ -54,43 +53,50 @@ struct module {
 
 /* Run `program STATE tree`; NULL when it succeeded, else why not (in why). */
 static const char *run_state(const char *program, const char *tree, const char *state,
-                             char *answer, size_t answer_size, char *why, size_t why_size)
+                             unsigned timeout_s, char *answer, size_t answer_size, char *why,
+                             size_t why_size)
 {
     char *argv[] = {(char *)program, (char *)state, (char *)tree, NULL};
     struct upd_child c;
-    int err = upd_child_start(&c, argv, tree, answer != NULL, MODULE_TIMEOUT_S);
+    int err = upd_child_start(&c, argv, tree, answer != NULL, timeout_s);
     if (err) {
         snprintf(why, why_size, "cannot run %s: %s", program, strerror(err));
         return why;
     }
     upd_child_wait(&c, answer, answer_size);
+    if (c.timed_out) {
+        snprintf(why, why_size, "timed out after ModuleTimeoutSeconds (%u)", timeout_s);
+        return why;
+    }
     return upd_child_failure(&c, why, why_size);
 }
 
 /* A state whose failure is the command's error. call_warn: a state that runs
  * after a failure, to undo or clean up; its own failure is only a warning. */
-static int call(const char *type, const char *program, const char *tree, const char *state)
+static int call(const char *type, const char *program, const char *tree, const char *state,
+                unsigned timeout_s)
 {
     char why[160];
-    if (run_state(program, tree, state, NULL, 0, why, sizeof why))
+    if (run_state(program, tree, state, timeout_s, NULL, 0, why, sizeof why))
         return upd_fail("update module %s failed in %s: %s", type, state, why);
     return 0;
 }
 
-static void call_warn(const char *type, const char *program, const char *tree, const char *state)
+static void call_warn(const char *type, const char *program, const char *tree, const char *state,
+                      unsigned timeout_s)
 {
     char why[160];
-    if (run_state(program, tree, state, NULL, 0, why, sizeof why))
+    if (run_state(program, tree, state, timeout_s, NULL, 0, why, sizeof why))
         upd_warn("update module %s failed in %s: %s", type, state, why);
 }
 
 /* NeedsArtifactReboot and SupportsRollback: the answer is stdout, without
  * trailing newlines; nothing means No. *choice is the index in `answers`. */
 static int ask(const char *type, const char *program, const char *tree, const char *state,
-               const char *const *answers, size_t nanswers, size_t *choice)
+               unsigned timeout_s, const char *const *answers, size_t nanswers, size_t *choice)
 {
     char out[256], why[160];
-    if (run_state(program, tree, state, out, sizeof out, why, sizeof why))
+    if (run_state(program, tree, state, timeout_s, out, sizeof out, why, sizeof why))
         return upd_fail("update module %s failed in %s: %s", type, state, why);
     size_t n = strlen(out);
     while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
@@ -112,20 +118,21 @@ static int ask(const char *type, const char *program, const char *tree, const ch
 
 /* Cleanup, then the tree goes: the end of the module's part of an update,
  * whatever its outcome. */
-static void finish(const char *type, const char *program, const char *tree)
+static void finish(const char *type, const char *program, const char *tree, unsigned timeout_s)
 {
-    call_warn(type, program, tree, "Cleanup");
+    call_warn(type, program, tree, "Cleanup", timeout_s);
     if (upd_remove_tree(tree) != 0)
         upd_warn("cannot remove %s: %s", tree, strerror(errno));
 }
 
 /* After ArtifactInstall was started and something failed: Mender's order. */
-static void undo(const char *type, const char *program, const char *tree, bool supports_rollback)
+static void undo(const char *type, const char *program, const char *tree, bool supports_rollback,
+                 unsigned timeout_s)
 {
     if (supports_rollback)
-        call_warn(type, program, tree, "ArtifactRollback");
-    call_warn(type, program, tree, "ArtifactFailure");
-    finish(type, program, tree);
+        call_warn(type, program, tree, "ArtifactRollback", timeout_s);
+    call_warn(type, program, tree, "ArtifactFailure", timeout_s);
+    finish(type, program, tree, timeout_s);
 }
 
 /* DIR/NAME as an absolute path (malloc'd; NULL when out of memory): a
@@ -488,6 +495,7 @@ static int module_begin(void *self, const struct upd_ctx *ctx, size_t payload)
         return UPD_EXIT_FAILURE;
     if (!(m->data_dir = strdup(ctx->data_dir)))
         return upd_fail("out of memory");
+    m->timeout_s = ctx->cfg->module_timeout_s;
     char where[40];
     snprintf(where, sizeof where, "modules/v3/payloads/%04zu/tree", payload);
     if (!(m->tree = absolute(ctx->data_dir, where)))
@@ -497,7 +505,7 @@ static int module_begin(void *self, const struct upd_ctx *ctx, size_t payload)
     /* A module that stopped reading a FIFO must fail the write, not kill us. */
     signal(SIGPIPE, SIG_IGN);
     char *argv[] = {m->program, "Download", m->tree, NULL};
-    int err = upd_child_start(&m->download, argv, m->tree, false, MODULE_TIMEOUT_S);
+    int err = upd_child_start(&m->download, argv, m->tree, false, m->timeout_s);
     if (err)
         return upd_fail("cannot run %s: %s", m->program, strerror(err));
     m->ran = true;
@@ -574,7 +582,7 @@ static int module_download_done(void *self)
      * as Mender 3.4 does. */
     static const char *const answers[] = {"No", "Yes"};
     size_t choice;
-    if (ask(m->type, m->program, m->tree, "SupportsRollback", answers, 2, &choice) != 0)
+    if (ask(m->type, m->program, m->tree, "SupportsRollback", m->timeout_s, answers, 2, &choice) != 0)
         return UPD_EXIT_FAILURE;
     m->supports_rollback = choice == 1;
     return 0;
@@ -602,13 +610,13 @@ static int module_install(void *self, struct upd_progress *progress, bool *needs
         upd_progress_save(progress, m->data_dir) != 0)
         return UPD_EXIT_FAILURE;
     m->installing = true;
-    if (call(m->type, m->program, m->tree, "ArtifactInstall") != 0)
+    if (call(m->type, m->program, m->tree, "ArtifactInstall", m->timeout_s) != 0)
         return UPD_EXIT_FAILURE;
     /* "Yes" asks for the module's own ArtifactReboot, which Mender's
      * standalone mode never runs either: both mean "reboot the device". */
     static const char *const answers[] = {"No", "Yes", "Automatic"};
     size_t choice;
-    if (ask(m->type, m->program, m->tree, "NeedsArtifactReboot", answers, 3, &choice) != 0)
+    if (ask(m->type, m->program, m->tree, "NeedsArtifactReboot", m->timeout_s, answers, 3, &choice) != 0)
         return UPD_EXIT_FAILURE;
     *needs_reboot = choice != 0;
     progress->needs_reboot = *needs_reboot;
@@ -634,9 +642,9 @@ static void module_abort(void *self)
         return;
     }
     if (m->installing)
-        undo(m->type, m->program, m->tree, m->supports_rollback);
+        undo(m->type, m->program, m->tree, m->supports_rollback, m->timeout_s);
     else
-        finish(m->type, m->program, m->tree);
+        finish(m->type, m->program, m->tree, m->timeout_s);
     m->ran = false;
 }
 
@@ -712,11 +720,12 @@ static int end_saved(const struct upd_config *cfg, const struct upd_progress *u,
     bool gone;
     int rc = saved_module(&program, cfg, u, &gone);
     if (rc == 0 && !gone) {
-        rc = call(u->payload_type, program, u->work_dir, state);
+        rc = call(u->payload_type, program, u->work_dir, state, cfg->module_timeout_s);
         if (rc)
-            undo(u->payload_type, program, u->work_dir, rollback_after_failure);
+            undo(u->payload_type, program, u->work_dir, rollback_after_failure,
+                 cfg->module_timeout_s);
         else
-            finish(u->payload_type, program, u->work_dir);
+            finish(u->payload_type, program, u->work_dir, cfg->module_timeout_s);
     }
     free(program);
     return rc;

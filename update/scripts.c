@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Mender's default StateScriptTimeoutSeconds. */
-enum { SCRIPT_TIMEOUT_S = 60 * 60 };
 
 static int fsync_path(const char *path)
 {
@@ -160,20 +158,25 @@ static int list_scripts(char ***names, size_t *count, const char *dir, const cha
 }
 
 /* NULL when the script succeeded, else why not. */
-static const char *run_script(const char *path, char *why, size_t size)
+static const char *run_script(const char *path, unsigned timeout_s, char *why, size_t size)
 {
     char *argv[] = {(char *)path, NULL};
     struct upd_child c;
-    int err = upd_child_start(&c, argv, NULL, false, SCRIPT_TIMEOUT_S);
+    int err = upd_child_start(&c, argv, NULL, false, timeout_s);
     if (err) {
         snprintf(why, size, "cannot run: %s", strerror(err));
         return why;
     }
     upd_child_wait(&c, NULL, 0);
+    if (c.timed_out) {
+        snprintf(why, size, "timed out after StateScriptTimeoutSeconds (%u)", timeout_s);
+        return why;
+    }
     return upd_child_failure(&c, why, size);
 }
 
-int upd_scripts_run(const char *data_dir, const char *state, const char *action)
+int upd_scripts_run(const struct upd_config *cfg, const char *data_dir, const char *state,
+                    const char *action)
 {
     char *dir = NULL, *prefix = NULL;
     if (asprintf(&dir, "%s/scripts", data_dir) < 0)
@@ -193,7 +196,7 @@ int upd_scripts_run(const char *data_dir, const char *state, const char *action)
         if (!rc && asprintf(&path, "%s/%s", dir, names[i]) < 0) {
             path = NULL;
             rc = upd_fail("out of memory");
-        } else if (!rc && run_script(path, why, sizeof why)) {
+        } else if (!rc && run_script(path, cfg->script_timeout_s, why, sizeof why)) {
             if (warn_only)
                 upd_warn("state script %s failed: %s", names[i], why);
             else

@@ -32,6 +32,8 @@ struct upd_config {
     char *modules_dir;      /* UpdateModulesDir; default /usr/share/mender/modules/v3 */
     char *rootfs_a, *rootfs_b; /* RootfsPartA, RootfsPartB (NULL when unset) */
     char *boot_env_file;    /* BootEnvFile: plain key=value boot environment (NULL: fw_*env/grub) */
+    unsigned module_timeout_s; /* ModuleTimeoutSeconds: each update module state; default 14400 */
+    unsigned script_timeout_s; /* StateScriptTimeoutSeconds: each state script; default 3600 */
 };
 /* Parse; a missing file is an error naming it. Both ArtifactVerifyKey and
  * ArtifactVerifyKeys set → error. Unknown keys are ignored (Mender's file has many). */
@@ -186,8 +188,9 @@ int upd_rootfs_switched(bool *switched, const struct upd_config *cfg,
 int upd_scripts_store(const char *data_dir, const artsig_info *info);
 /* Run STATE_Enter_* or _Leave_* / _Error_* scripts in order (NN, then name).
  * A failing Enter or Leave script fails the call; Error scripts' failures are
- * only warned about. */
-int upd_scripts_run(const char *data_dir, const char *state, const char *action);
+ * only warned about. Each may run for cfg->script_timeout_s. */
+int upd_scripts_run(const struct upd_config *cfg, const char *data_dir, const char *state,
+                    const char *action);
 
 /* ---- install.c: the commands that change the device (exit codes above) ---- */
 int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location);
