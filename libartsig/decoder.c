@@ -84,12 +84,18 @@ struct asig_decoder {
     } buf[]; /* one, except for the pass-through */
 };
 
+/* Buffers may be NULL while empty; adding 0 to NULL is undefined in C, so
+ * pointers only move when bytes moved. */
 static void advance(asig_decoder *d, size_t in, size_t out)
 {
-    d->next_in += in;
-    d->avail_in -= in;
-    d->next_out += out;
-    d->avail_out -= out;
+    if (in) {
+        d->next_in += in;
+        d->avail_in -= in;
+    }
+    if (out) {
+        d->next_out += out;
+        d->avail_out -= out;
+    }
 }
 
 /* ---- gzip ---- */
