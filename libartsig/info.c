@@ -35,6 +35,10 @@ struct payload {
     bool has_type_info;
     struct typeinfo ti;
     char *meta_data; /* compact JSON; NULL when absent or empty */
+    /* header.tar's headers/NNNN/type-info and meta-data as they were
+     * (meta_raw NULL when there is no meta-data member). */
+    uint8_t *type_info_raw, *meta_raw;
+    size_t type_info_len, meta_len;
     /* What header-augment adds: outside the signature, so kept apart and
      * never merged into what the signed header says. */
     bool augmented;
@@ -84,6 +88,8 @@ struct artsig_info {
     bool augmented;
 
     bool have_header_info;
+    uint8_t *header_info_raw; /* header.tar's header-info as it was */
+    size_t header_info_len;
     char *name, *group;
     char **device_types;
     size_t n_device_types;
@@ -959,6 +965,7 @@ void asig_info_free(artsig_info *info)
         return;
     free_strings(info->members, info->n_members);
     free(info->manifest_raw);
+    free(info->header_info_raw);
     artsig_manifest_free(info->manifest);
     artsig_manifest_free(info->augment);
     free(info->name);
@@ -970,6 +977,8 @@ void asig_info_free(artsig_info *info)
         free(p->type);
         typeinfo_clear(&p->ti);
         free(p->meta_data);
+        free(p->type_info_raw);
+        free(p->meta_raw);
         typeinfo_clear(&p->aug);
         free(p->aug_meta_data);
     }
@@ -1112,6 +1121,22 @@ int asig_info_set_signature(artsig_info *info, artsig_sig_state state, long key_
     return ARTSIG_OK;
 }
 
+/* A copy of a header.tar file's bytes (len is within
+ * ARTSIG_LIMIT_HEADER_FILE); never NULL on success, even when empty. */
+static int keep_raw(uint8_t **dst, size_t *dst_len, const char *what, const uint8_t *data,
+                    size_t len)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy)
+        return asig_fail(ARTSIG_ENOMEM, "%s", what);
+    if (len)
+        memcpy(copy, data, len);
+    free(*dst);
+    *dst = copy;
+    *dst_len = len;
+    return ARTSIG_OK;
+}
+
 int asig_info_header_file(artsig_info *info, int augment, const char *name,
                           const uint8_t *data, size_t len)
 {
@@ -1139,15 +1164,26 @@ int asig_info_header_file(artsig_info *info, int augment, const char *name,
         return rc;
     switch (kind) {
     case K_HEADER_INFO:
-        return header_info(info, augment, what, data, len);
+        rc = header_info(info, augment, what, data, len);
+        if (rc == ARTSIG_OK && !augment)
+            rc = keep_raw(&info->header_info_raw, &info->header_info_len, what, data, len);
+        return rc;
     case K_SCRIPT:
         return add_script(info, name + 8, what, data, len);
     case K_FILES:
         return v2_files(info, index, what, data, len);
     case K_TYPE_INFO:
-        return type_info(info, augment, index, what, data, len);
+        rc = type_info(info, augment, index, what, data, len);
+        if (rc == ARTSIG_OK && !augment)
+            rc = keep_raw(&info->payloads[index].type_info_raw,
+                          &info->payloads[index].type_info_len, what, data, len);
+        return rc;
     case K_META_DATA:
-        return meta_data(info, augment, index, what, data, len);
+        rc = meta_data(info, augment, index, what, data, len);
+        if (rc == ARTSIG_OK && !augment)
+            rc = keep_raw(&info->payloads[index].meta_raw, &info->payloads[index].meta_len,
+                          what, data, len);
+        return rc;
     case K_NONE:
         break;
     }
@@ -1385,6 +1421,43 @@ int artsig_info_manifest(const uint8_t **data, size_t *len, const artsig_info *i
         return asig_fail(ARTSIG_ESTATE, "the manifest was not read yet");
     *data = info->manifest_raw;
     *len = info->manifest_len;
+    return ARTSIG_OK;
+}
+
+int artsig_info_header_file(const uint8_t **data, size_t *len, const artsig_info *info,
+                            size_t payload, const char *name)
+{
+    if (!data || !len || !info || !name)
+        return asig_fail(ARTSIG_EINVAL, "artsig_info_header_file: NULL argument");
+    const uint8_t *raw = NULL;
+    size_t raw_len = 0;
+    if (payload == ARTSIG_ARTIFACT) {
+        if (strcmp(name, "header-info") != 0)
+            return asig_fail(ARTSIG_EINVAL,
+                             "artsig_info_header_file: \"%s\" is not an artifact header file",
+                             name);
+        raw = info->header_info_raw;
+        raw_len = info->header_info_len;
+    } else {
+        const struct payload *p = payload_at(info, payload);
+        bool is_type = strcmp(name, "type-info") == 0;
+        if (!is_type && strcmp(name, "meta-data") != 0)
+            return asig_fail(ARTSIG_EINVAL,
+                             "artsig_info_header_file: \"%s\" is not a payload header file",
+                             name);
+        if (!p)
+            return asig_fail(ARTSIG_ENOTFOUND, "artsig_info_header_file: no payload %zu",
+                             payload);
+        raw = is_type ? p->type_info_raw : p->meta_raw;
+        raw_len = is_type ? p->type_info_len : p->meta_len;
+    }
+    if (!raw) {
+        if (payload == ARTSIG_ARTIFACT)
+            return asig_fail(ARTSIG_ENOTFOUND, "header.tar has no %s (yet)", name);
+        return asig_fail(ARTSIG_ENOTFOUND, "header.tar has no headers/%04zu/%s", payload, name);
+    }
+    *data = raw;
+    *len = raw_len;
     return ARTSIG_OK;
 }
 

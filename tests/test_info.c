@@ -320,6 +320,74 @@ START_TEST(depends_provides_clears_scripts)
 }
 END_TEST
 
+/* header.tar member `member` of vector `name`, as tar extracts it. */
+static uint8_t *header_member(const char *name, const char *member, size_t *len)
+{
+    char *path = vec_pathf("artifacts/%s.mender", name);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "tar xOf '%s' header.tar.gz | tar xzOf - '%s'", path, member);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    uint8_t *data = slurp_stream(p, len);
+    ck_assert_int_eq(pclose(p), 0);
+    free(path);
+    return data;
+}
+
+static void assert_header_file(const artsig_info *info, const char *vector, size_t payload,
+                               const char *name, const char *member)
+{
+    const uint8_t *data;
+    size_t len, want_len;
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, payload, name), ARTSIG_OK);
+    uint8_t *want = header_member(vector, member, &want_len);
+    ck_assert_uint_eq(len, want_len);
+    ck_assert_ptr_nonnull(data);
+    ck_assert(len == 0 || memcmp(data, want, len) == 0);
+    free(want);
+}
+
+START_TEST(raw_header_files)
+{
+    const uint8_t *data;
+    size_t len;
+    artsig_reader *r = read_vector("module-multi-ecdsa");
+    const artsig_info *info = artsig_reader_info(r);
+    assert_header_file(info, "module-multi-ecdsa", ARTSIG_ARTIFACT, "header-info", "header-info");
+    assert_header_file(info, "module-multi-ecdsa", 0, "type-info", "headers/0000/type-info");
+    assert_header_file(info, "module-multi-ecdsa", 0, "meta-data", "headers/0000/meta-data");
+    /* The signed single-string depends comes back as it was, not as a list. */
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, 0, "type-info"), ARTSIG_OK);
+    const char *single = "\"rootfs-image.version\":\"release-8.4.16\"";
+    ck_assert_ptr_nonnull(memmem(data, len, single, strlen(single)));
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, 1, "type-info"),
+                     ARTSIG_ENOTFOUND);
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, 0, "header-info"), ARTSIG_EINVAL);
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, ARTSIG_ARTIFACT, "type-info"),
+                     ARTSIG_EINVAL);
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, 0, "scripts/x"), ARTSIG_EINVAL);
+    ck_assert_int_eq(artsig_info_header_file(NULL, &len, info, 0, "type-info"), ARTSIG_EINVAL);
+    artsig_reader_free(r);
+
+    /* An empty meta-data member is there, with no bytes. */
+    r = read_vector("rootfs-gzip-rsa");
+    info = artsig_reader_info(r);
+    assert_header_file(info, "rootfs-gzip-rsa", 0, "meta-data", "headers/0000/meta-data");
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, 0, "meta-data"), ARTSIG_OK);
+    ck_assert_uint_eq(len, 0);
+    artsig_reader_free(r);
+
+    /* No meta-data member at all. */
+    r = read_vector("bootstrap-ecdsa");
+    info = artsig_reader_info(r);
+    assert_header_file(info, "bootstrap-ecdsa", ARTSIG_ARTIFACT, "header-info", "header-info");
+    assert_header_file(info, "bootstrap-ecdsa", 0, "type-info", "headers/0000/type-info");
+    ck_assert_int_eq(artsig_info_header_file(&data, &len, info, 0, "meta-data"),
+                     ARTSIG_ENOTFOUND);
+    artsig_reader_free(r);
+}
+END_TEST
+
 START_TEST(augmented_files_and_headers)
 {
     artsig_reader *r = read_vector("module-augment-rsa");
@@ -737,6 +805,7 @@ int main(void)
     tcase_add_loop_test(tc, accessors_agree_with_meta, 0, N_META);
     tcase_add_test(tc, depends_provides_clears_scripts);
     tcase_add_test(tc, augmented_files_and_headers);
+    tcase_add_test(tc, raw_header_files);
     tcase_add_test(tc, signature_in_json);
     suite_add_tcase(s, tc);
 

@@ -39,10 +39,12 @@ upd() { "$UPD" --config "$T/mender.conf" --data "$T/data" "$@"; }
 ln -s "$DEBIAN_MODULES/single-file" "$DEBIAN_MODULES/directory" "$DEBIAN_MODULES/script" \
     "$T/modules/"
 # probe logs each state; $T/fail-STATE makes that state fail, $T/kill-STATE
-# kills the client (the module's parent) with SIGKILL in that state.
+# kills the client (the module's parent) with SIGKILL in that state. In
+# Download it copies its header/ files to $T/seen/ when that folder exists.
 cat >"$T/modules/probe" <<EOF
 #!/bin/sh
 echo "\$1" >>"$LOG"
+[ "\$1" = Download ] && [ -d "$T/seen" ] && cp header/* "$T/seen/"
 [ -e "$T/fail-\$1" ] && exit 3
 [ -e "$T/kill-\$1" ] && kill -9 \$PPID
 case "\$1" in
@@ -277,6 +279,40 @@ rm "$T/kill-ArtifactInstall"
 expect_nothing_in_progress "after a kill in ArtifactInstall"
 expect_states "killed in ArtifactInstall, then the next run" \
     "Download SupportsRollback ArtifactInstall ArtifactRollback Cleanup"
+
+# ---- the module's header/ files are the artifact's own bytes ----
+# Meta-data written with odd spacing, and type-info and header-info as the
+# writer laid them out: a module must see them byte for byte, not re-encoded.
+printf '{ "service" :"app",\n  "ports": [ 8080 ] , "restart":true }' >"$T/in/meta.json"
+ma "$T/art/probe-meta.mender" probe-meta probe -f "$T/in/probe.txt" -m "$T/in/meta.json" \
+    -k "$EC"
+header_member() { # header_member ARTIFACT MEMBER: a header.tar file's bytes, to stdout
+    tar xOf "$1" header.tar.gz | tar xzOf - "$2"
+}
+expect_header_files() { # expect_header_files DESCRIPTION ARTIFACT
+    for f in header-info headers/0000/type-info headers/0000/meta-data; do
+        seen=$T/seen/$(basename "$f")
+        if header_member "$2" "$f" >"$T/want" 2>/dev/null; then
+            if cmp -s "$T/want" "$seen"; then ok; else bad "$1: header/$(basename "$f") differs"; fi
+        elif [ "$f" = headers/0000/meta-data ]; then # no member: Mender writes null
+            expect_file "$1: header/meta-data without a member" "$seen" null
+        else
+            bad "$1: the artifact has no $f"
+        fi
+    done
+}
+mkdir -p "$T/seen"
+: >"$LOG"
+for a in probe-meta probe; do
+    rm -f "$T/seen/"*
+    expect_exit 0 "$a: install" upd install "$T/art/$a.mender"
+    expect_header_files "$a" "$T/art/$a.mender"
+    expect_exit 0 "$a: rollback" upd rollback
+done
+if [ "$(header_member "$T/art/probe-meta.mender" headers/0000/meta-data | wc -c)" -gt 2 ]; then
+    ok; else bad "probe-meta: the artifact has no meta-data to compare"; fi
+rm -r "$T/seen"
+: >"$LOG"
 
 # ---- a module that streams ----
 # It does not answer SupportsRollback: no rollback, so committed at once

@@ -23,8 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
 /* After a failure, a Download still running gets this long after SIGTERM. */
 enum { ABORT_GRACE_S = 10 };
 /* Waiting for the module to open a FIFO or to read more of it. */
@@ -170,124 +168,25 @@ static int find_program(char **program, const struct upd_config *cfg, const char
 
 /* ---- the file tree ---- */
 
-/* v into the object `to` under key, or appended to the array `to` when key
- * is NULL. False, with v released, when either is missing (out of memory). */
-static bool attach(json_object *to, const char *key, json_object *v)
-{
-    int rc = -1;
-    if (to && v)
-        rc = key ? json_object_object_add(to, key, v) : json_object_array_add(to, v);
-    if (rc != 0)
-        json_object_put(v);
-    return rc == 0;
-}
-
-static json_object *provides_json(const artsig_info *info, size_t payload)
-{
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; o && i < artsig_info_provides_count(info, payload); i++) {
-        const char *k, *v;
-        if (artsig_info_provides(&k, &v, info, payload, i) != ARTSIG_OK ||
-            !attach(o, k, json_object_new_string(v))) {
-            json_object_put(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
-/* artsig gives every depends value as a list; a single string in the
- * header comes back as a list of one, which modules read the same way. */
-static json_object *depends_json(const artsig_info *info, size_t payload)
-{
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; o && i < artsig_info_depends_count(info, payload); i++) {
-        const char *k;
-        const char *const *vals;
-        size_t n;
-        json_object *list = NULL;
-        if (artsig_info_depends(&k, &vals, &n, info, payload, i) == ARTSIG_OK)
-            list = json_object_new_array();
-        for (size_t j = 0; list && j < n; j++)
-            if (!attach(list, NULL, json_object_new_string(vals[j]))) {
-                json_object_put(list);
-                list = NULL;
-            }
-        if (!attach(o, k, list)) {
-            json_object_put(o);
-            return NULL;
-        }
-    }
-    return o;
-}
-
-/* header-info and type-info as Mender 3.4 writes them for a module: the
- * parsed headers again as indented JSON, empty sections left out. */
-static json_object *header_info_json(const artsig_info *info)
-{
-    json_object *o = json_object_new_object(), *payloads = json_object_new_array();
-    bool ok = attach(o, "payloads", payloads);
-    for (size_t i = 0; ok && i < artsig_info_payload_count(info); i++) {
-        json_object *p = json_object_new_object();
-        const char *t = artsig_info_payload_type(info, i);
-        ok = attach(payloads, NULL, p);
-        if (ok) /* a bootstrap artifact's payload has the type null */
-            ok = t ? attach(p, "type", json_object_new_string(t))
-                   : json_object_object_add(p, "type", NULL) == 0;
-    }
-    ok = ok && attach(o, "artifact_provides", provides_json(info, ARTSIG_ARTIFACT)) &&
-         attach(o, "artifact_depends", depends_json(info, ARTSIG_ARTIFACT));
-    if (!ok) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_object *type_info_json(const artsig_info *info, size_t payload, const char *type)
-{
-    json_object *o = json_object_new_object();
-    bool ok = attach(o, "type", json_object_new_string(type));
-    if (ok && artsig_info_provides_count(info, payload))
-        ok = attach(o, "artifact_provides", provides_json(info, payload));
-    if (ok && artsig_info_depends_count(info, payload))
-        ok = attach(o, "artifact_depends", depends_json(info, payload));
-    if (ok && artsig_info_clears_count(info, payload)) {
-        json_object *globs = json_object_new_array();
-        ok = attach(o, "clears_artifact_provides", globs);
-        for (size_t i = 0; ok && i < artsig_info_clears_count(info, payload); i++)
-            ok = attach(globs, NULL, json_object_new_string(artsig_info_clears(info, payload, i)));
-    }
-    if (!ok) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Mender writes "null" when the payload has no meta-data. */
-static json_object *meta_data_json(const artsig_info *info, size_t payload, bool *ok)
-{
-    const char *text = artsig_info_meta_data(info, payload);
-    json_object *o = text ? json_tokener_parse(text) : NULL;
-    *ok = !text || o;
-    return o;
-}
-
 static int put(const char *dir, const char *name, const char *text)
 {
     return upd_write_atomic(dir, name, text, strlen(text));
 }
 
-static int put_json(const char *dir, const char *name, json_object *o, bool ok)
+/* header/NAME: the artifact's own header.tar file, byte for byte, as the
+ * Mender client writes it. Mender writes "null" for a payload without a
+ * meta-data member. */
+static int put_header_file(const char *dir, const artsig_info *info, size_t payload,
+                           const char *name)
 {
-    const char *text =
-        ok ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                                   JSON_C_TO_STRING_NOSLASHESCAPE)
-           : NULL;
-    int rc = text ? put(dir, name, text) : upd_fail("out of memory");
-    json_object_put(o);
-    return rc;
+    const uint8_t *data;
+    size_t len;
+    int rc = artsig_info_header_file(&data, &len, info, payload, name);
+    if (rc == ARTSIG_ENOTFOUND && payload != ARTSIG_ARTIFACT && strcmp(name, "meta-data") == 0)
+        return put(dir, name, "null");
+    if (rc != ARTSIG_OK)
+        return upd_fail("header %s: %s", name, artsig_last_error());
+    return upd_write_atomic(dir, name, data, len);
 }
 
 static int make_dirs(const char *tree)
@@ -330,8 +229,6 @@ static int build_tree(struct module *m, const struct upd_ctx *ctx, size_t payloa
         return upd_fail("%s: %s", m->tree, strerror(errno));
     if (asprintf(&header, "%s/header", m->tree) < 0)
         return upd_fail("out of memory");
-    bool meta_ok;
-    json_object *meta = meta_data_json(info, payload, &meta_ok);
     int rc = 0;
     if (mkdirat(m->dir, "header", 0700) != 0 || mkdirat(m->dir, "tmp", 0700) != 0 ||
         mkdirat(m->dir, "streams", 0700) != 0)
@@ -350,19 +247,12 @@ static int build_tree(struct module *m, const struct upd_ctx *ctx, size_t payloa
         rc = put(header, "artifact_group", new_group ? new_group : "");
     if (!rc)
         rc = put(header, "payload_type", m->type);
-    if (!rc) {
-        json_object *hi = header_info_json(info);
-        rc = put_json(header, "header-info", hi, hi != NULL);
-    }
-    if (!rc) {
-        json_object *ti = type_info_json(info, payload, m->type);
-        rc = put_json(header, "type-info", ti, ti != NULL);
-    }
-    if (!rc) {
-        rc = put_json(header, "meta-data", meta, meta_ok);
-        meta = NULL;
-    }
-    json_object_put(meta);
+    if (!rc)
+        rc = put_header_file(header, info, ARTSIG_ARTIFACT, "header-info");
+    if (!rc)
+        rc = put_header_file(header, info, payload, "type-info");
+    if (!rc)
+        rc = put_header_file(header, info, payload, "meta-data");
     free(header);
     if (!rc && mkfifoat(m->dir, "stream-next", 0600) != 0)
         rc = upd_fail("%s/stream-next: %s", m->tree, strerror(errno));

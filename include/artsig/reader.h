@@ -120,6 +120,17 @@ ARTSIG_API const char *artsig_info_json(const artsig_info *info);
 /* The raw bytes of the manifest, for signing or export. */
 ARTSIG_API int artsig_info_manifest(const uint8_t **data, size_t *len, const artsig_info *info);
 
+/* The verified raw bytes of a header.tar file, exactly as the artifact holds
+ * them (header-augment.tar's files are never returned): `name` "header-info"
+ * with `payload` = ARTSIG_ARTIFACT, or "type-info" / "meta-data" of payload
+ * index `payload` (headers/NNNN/NAME). The bytes are not NUL-terminated and
+ * stay valid as long as the info; an empty file gives `len` 0 and a non-NULL
+ * `data`. ARTSIG_ENOTFOUND when the file is absent (e.g. a payload without a
+ * meta-data member, or no such payload); ARTSIG_EINVAL for any other name. */
+ARTSIG_API int artsig_info_header_file(const uint8_t **data, size_t *len,
+                                       const artsig_info *info, size_t payload,
+                                       const char *name);
+
 /* What the consumer is told, in this order. Any callback may be NULL.
  * Returning non-zero from a callback stops the reader with ARTSIG_ECANCELLED. */
 typedef struct artsig_reader_callbacks {
