@@ -14,19 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-
-static int fsync_path(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    int err = errno;
-    close(fd);
-    errno = err;
-    return rc;
-}
-
 /* DIR, put in place of OLD in one step when the filesystem can swap two
  * names (then DIR holds the old scripts, to be removed); else in two. */
 static int swap_in(const char *dir, const char *old)
@@ -93,11 +80,11 @@ int upd_scripts_store(const char *data_dir, const artsig_info *info)
     int rc = upd_remove_tree(fresh) != 0 ? upd_fail("cannot remove %s: %s", fresh,
                                                     strerror(errno))
                                          : write_scripts(fresh, info);
-    if (!rc && fsync_path(fresh) != 0)
+    if (!rc && upd_fsync_dir(fresh) != 0)
         rc = upd_fail("%s: %s", fresh, strerror(errno));
     if (!rc && swap_in(fresh, dir) != 0)
         rc = upd_fail("%s: %s", dir, strerror(errno));
-    if (!rc && fsync_path(data_dir) != 0)
+    if (!rc && upd_fsync_dir(data_dir) != 0)
         rc = upd_fail("%s: %s", data_dir, strerror(errno));
     if (!rc && upd_remove_tree(fresh) != 0)
         upd_warn("cannot remove %s: %s", fresh, strerror(errno));

@@ -33,14 +33,15 @@ int upd_write_all(int fd, const void *data, size_t len)
     return 0;
 }
 
-/* A rename is durable only once the directory that holds the name is. */
-static int fsync_dir(const char *dir)
+int upd_fsync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
     int rc = fsync(fd);
+    int err = errno;
     close(fd);
+    errno = err;
     return rc;
 }
 
@@ -67,7 +68,7 @@ int upd_write_atomic(const char *dir, const char *name, const void *data, size_t
         unlink(tmp);
         return upd_fail("%s: %s", dest, strerror(err));
     }
-    if (fsync_dir(dir) != 0)
+    if (upd_fsync_dir(dir) != 0)
         return upd_fail("%s: %s", dir, strerror(errno));
     return UPD_EXIT_OK;
 }
@@ -386,7 +387,7 @@ int upd_progress_clear(const char *data_dir)
         return upd_fail("%s: path too long", data_dir);
     if (unlink(path) != 0 && errno != ENOENT)
         return upd_fail("%s: %s", path, strerror(errno));
-    if (fsync_dir(data_dir) != 0)
+    if (upd_fsync_dir(data_dir) != 0)
         return upd_fail("%s: %s", data_dir, strerror(errno));
     return UPD_EXIT_OK;
 }

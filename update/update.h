@@ -48,6 +48,9 @@ int upd_config_keyring(artsig_keyring **ring, const struct upd_config *cfg);
 /* Write `data` to DIR/NAME atomically and durably: temp file, fsync, rename,
  * fsync of the directory. */
 int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len);
+/* fsync a directory: a rename is durable only once the directory holding the
+ * name is. -1 with errno on failure. */
+int upd_fsync_dir(const char *dir);
 /* write() all of `data`, retrying short writes and EINTR; -1 with errno on failure. */
 int upd_write_all(int fd, const void *data, size_t len);
 /* Read a small file whole into a malloc'd, NUL-terminated *data, at most `max`
