@@ -194,16 +194,9 @@ struct copier {
 
 static int write_all(int fd, const uint8_t *p, size_t len)
 {
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return asig_fail(ARTSIG_EIO, "writing the signed artifact: %s", strerror(errno));
-        p += n;
-        len -= (size_t)n;
-    }
-    return ARTSIG_OK;
+    int err = asig_write_all(fd, p, len);
+    return err ? asig_fail(ARTSIG_EIO, "writing the signed artifact: %s", strerror(err))
+               : ARTSIG_OK;
 }
 
 /* Copy input bytes [from, to) to the output's current position. The kernel

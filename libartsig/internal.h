@@ -79,6 +79,9 @@ struct json_object *asig_jb_sorted(struct asig_jb *b, struct json_object *v);
 int asig_ecdsa_der_to_raw(uint8_t raw[static ASIG_ECDSA_RAW_LEN], const uint8_t *der,
                           size_t der_len);
 
+/* Write all of `data`, retrying short writes and EINTR: 0 or an errno value. */
+int asig_write_all(int fd, const void *data, size_t len);
+
 /* libsodium must be initialised once before use; cheap after the first call. */
 int asig_sodium_ready(void);
 

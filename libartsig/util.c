@@ -188,3 +188,18 @@ int asig_sodium_ready(void)
         return asig_fail(ARTSIG_ECRYPTO, "libsodium failed to initialise");
     return ARTSIG_OK;
 }
+
+int asig_write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? errno : EIO;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}

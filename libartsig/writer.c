@@ -686,22 +686,6 @@ static int tar_add_mem(struct tar *t, const char *name, mode_t perm, const void 
     return rc == ARTSIG_OK ? tar_end(t, name) : rc;
 }
 
-/* 0 or an errno value. */
-static int write_all(int fd, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? errno : EIO;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int pread_all(int fd, void *buf, size_t len, off_t at)
 {
     uint8_t *p = buf;
@@ -768,7 +752,7 @@ static int stage_sink(void *userdata, const void *data, size_t len)
 {
     struct inner *in = userdata;
     struct job *j = in->j;
-    int err = write_all(j->stage_fd, data, len);
+    int err = asig_write_all(j->stage_fd, data, len);
     int rc = err ? asig_fail(ARTSIG_EIO, "staging in %s: %s", j->stage_dir, strerror(err))
                  : ARTSIG_OK;
     if (rc == ARTSIG_OK && in->hash)
@@ -1057,7 +1041,7 @@ struct outer {
 static int out_emit(struct outer *o, const void *data, size_t len)
 {
     if (o->fd >= 0) {
-        int err = write_all(o->fd, data, len);
+        int err = asig_write_all(o->fd, data, len);
         return err ? asig_fail(ARTSIG_EIO, "writing the artifact: %s", strerror(err)) : ARTSIG_OK;
     }
     const uint8_t *p = data;
