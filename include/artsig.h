@@ -11,5 +11,6 @@
 #include <artsig/reader.h>
 #include <artsig/signer.h>
 #include <artsig/writer.h>
+#include <artsig/pkcs11.h>
 
 #endif

@@ -38,6 +38,11 @@ const char *artsig_strerror(int status)
     case ARTSIG_ETRUNCATED: return "input is truncated";
     case ARTSIG_EUNSUPPORTED: return "unsupported format feature";
     case ARTSIG_ESTATE: return "call not valid in the current state";
+    case ARTSIG_EMODULE: return "PKCS#11 module cannot be used";
+    case ARTSIG_ENOTOKEN: return "PKCS#11 token not present";
+    case ARTSIG_EPIN: return "PKCS#11 PIN missing, wrong or locked";
+    case ARTSIG_EMECHANISM: return "signing mechanism not supported by the token";
+    case ARTSIG_ETOKEN: return "PKCS#11 token failure";
     }
     return "unknown status";
 }

@@ -72,6 +72,11 @@ struct json_object *asig_jb_strings(struct asig_jb *b, char *const *v, size_t n)
  * from it does not depend on the order of the input. Scalars are shared. */
 struct json_object *asig_jb_sorted(struct asig_jb *b, struct json_object *v);
 
+/* artsig_signer_new_callback whose `userdata` the signer owns: `destroy`
+ * (may be NULL) releases it with the signer's last reference. */
+int asig_signer_new_owned(artsig_signer **out, artsig_key_type type, artsig_key *public_key,
+                          artsig_sign_cb sign, void *userdata, void (*destroy)(void *));
+
 /* Mender's ECDSA P-256 encoding: r||s, each half big-endian, zero-padded. */
 #define ASIG_ECDSA_RAW_LEN 64
 /* A DER ECDSA-Sig-Value (nothing after it) as r||s. ESIGFORMAT when it is

@@ -14,6 +14,7 @@ struct artsig_signer {
     artsig_key *check;      /* a callback signer's public key; may be NULL */
     artsig_sign_cb sign;
     void *userdata;
+    void (*destroy)(void *userdata);
 };
 
 static int signer_new(artsig_signer **out, artsig_key_type type)
@@ -42,6 +43,12 @@ int artsig_signer_new_key(artsig_signer **out, artsig_key *key)
 int artsig_signer_new_callback(artsig_signer **out, artsig_key_type type,
                                artsig_key *public_key, artsig_sign_cb sign, void *userdata)
 {
+    return asig_signer_new_owned(out, type, public_key, sign, userdata, NULL);
+}
+
+int asig_signer_new_owned(artsig_signer **out, artsig_key_type type, artsig_key *public_key,
+                          artsig_sign_cb sign, void *userdata, void (*destroy)(void *))
+{
     if (!out || !sign)
         return asig_fail(ARTSIG_EINVAL, "artsig_signer_new_callback: NULL argument");
     if (!artsig_key_type_name(type))
@@ -56,6 +63,7 @@ int artsig_signer_new_callback(artsig_signer **out, artsig_key_type type,
     (*out)->check = artsig_key_ref(public_key);
     (*out)->sign = sign;
     (*out)->userdata = userdata;
+    (*out)->destroy = destroy;
     return ARTSIG_OK;
 }
 
@@ -73,6 +81,8 @@ void artsig_signer_free(artsig_signer *signer)
     atomic_thread_fence(memory_order_acquire);
     artsig_key_free(signer->key);
     artsig_key_free(signer->check);
+    if (signer->destroy)
+        signer->destroy(signer->userdata);
     free(signer);
 }
 

@@ -12,7 +12,7 @@ START_TEST(every_status_has_a_distinct_message)
 {
     const char *seen[64] = {0};
     int n = 0;
-    for (int s = ARTSIG_OK; s >= ARTSIG_ESTATE; s--) {
+    for (int s = ARTSIG_OK; s >= ARTSIG_STATUS_LAST; s--) {
         const char *msg = artsig_strerror(s);
         ck_assert_ptr_nonnull(msg);
         ck_assert_str_ne(msg, "unknown status");
@@ -20,7 +20,7 @@ START_TEST(every_status_has_a_distinct_message)
             ck_assert_str_ne(msg, seen[i]);
         seen[n++] = msg;
     }
-    ck_assert_str_eq(artsig_strerror(ARTSIG_ESTATE - 1), "unknown status");
+    ck_assert_str_eq(artsig_strerror(ARTSIG_STATUS_LAST - 1), "unknown status");
     ck_assert_str_eq(artsig_strerror(1), "unknown status");
 }
 END_TEST
@@ -32,6 +32,8 @@ START_TEST(status_numbers_are_stable)
     ck_assert_int_eq(ARTSIG_EVERIFY, -13);
     ck_assert_int_eq(ARTSIG_EDIGEST, -15);
     ck_assert_int_eq(ARTSIG_ESTATE, -25);
+    ck_assert_int_eq(ARTSIG_EPIN, -28);
+    ck_assert_int_eq(ARTSIG_ETOKEN, -30);
 }
 END_TEST
 

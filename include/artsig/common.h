@@ -60,8 +60,17 @@ typedef enum artsig_status {
     ARTSIG_ECANCELLED = -22,     /* a caller's callback asked to stop */
     ARTSIG_ETRUNCATED = -23,     /* input ended before the artifact did */
     ARTSIG_EUNSUPPORTED = -24,   /* well-formed but not supported (format version, compression) */
-    ARTSIG_ESTATE = -25          /* call not valid in the object's current state */
+    ARTSIG_ESTATE = -25,         /* call not valid in the object's current state */
+    ARTSIG_EMODULE = -26,        /* PKCS#11 module not found, not loadable or failing to start */
+    ARTSIG_ENOTOKEN = -27,       /* no PKCS#11 token present that matches the URI */
+    ARTSIG_EPIN = -28,           /* PKCS#11 PIN missing, wrong or locked */
+    ARTSIG_EMECHANISM = -29,     /* the token cannot do the signing mechanism the key needs */
+    ARTSIG_ETOKEN = -30          /* the PKCS#11 module or token reported an unexpected error */
 } artsig_status;
+
+/* The most negative status this version defines; later versions only add
+ * codes below it, never renumber. */
+#define ARTSIG_STATUS_LAST ARTSIG_ETOKEN
 
 /* A static, human-readable description of a status code (never NULL). */
 ARTSIG_API const char *artsig_strerror(int status);
