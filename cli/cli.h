@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <artsig.h>
 
@@ -44,13 +45,42 @@ int read_input(uint8_t **out, size_t *len, const char *path, size_t max);
 /* Load a key; when the key is encrypted the passphrase is read from
  * `passphrase_file` (NULL: refuse encrypted keys). */
 int load_key(artsig_key **out, const char *path, const char *passphrase_file);
-/* A keyring of public keys from files, in order; *out is set even on failure
- * (free it with artsig_keyring_free). */
-int load_keyring(artsig_keyring **out, const char *const *paths, size_t count);
+
+/* A key named on the command line: a file (-k) or a PKCS#11 URI (--key-pkcs11). */
+struct key_ref {
+    const char *name;
+    bool pkcs11;
+};
 #define MAX_VERIFY_KEYS 32
-/* For a repeatable "-k KEY" option: append `path` to paths[*count], at most
- * MAX_VERIFY_KEYS of them (one more is a usage error of `command`). */
-int add_key_path(const char **paths, size_t *count, const char *command, const char *path);
+/* The keys of the repeatable -k and --key-pkcs11 options, in command-line
+ * order, which is the order they are tried in. */
+struct key_list {
+    struct key_ref v[MAX_VERIFY_KEYS];
+    size_t n;
+};
+/* Append a key, at most MAX_VERIFY_KEYS of them (one more is a usage error
+ * of `command`). */
+int add_key(struct key_list *keys, const char *command, const char *name, bool pkcs11);
+/* A keyring of the public keys, in order; *out is set even on failure (free
+ * it with artsig_keyring_free). A token's PIN, when one is needed and the URI
+ * has none, is asked on the terminal. */
+int load_keyring(artsig_keyring **out, const struct key_list *keys);
+/* The key's name for messages; a URI's pin-value is not shown. */
+void print_key_name(FILE *to, const struct key_ref *key);
+/* A key that could not be loaded or used: a file's problem (a public key
+ * given to sign, a refused kind) is EXIT_IO; a token's keeps its status's
+ * code, so a malformed URI is a usage error. */
+int die_key(int status, const struct key_ref *key);
+
+/* sign, sign-blob and write sign with one key, a file's or a token's: *out
+ * is it, or has a NULL name when none was given and none is `required`.
+ * Both kinds, or two keys, are a usage error of `command`. */
+int signing_key(struct key_ref *out, const struct key_list *keys, const char *command,
+                bool required);
+/* The signer of a signing key. `passphrase_file` holds the passphrase of an
+ * encrypted key file, or the token's PIN when the URI has none (NULL: a
+ * token's PIN is asked on the terminal). */
+int make_signer(artsig_signer **out, const struct key_ref *key, const char *passphrase_file);
 
 /* An output written to a temporary file beside its destination and renamed
  * into place only by output_commit(); output_abort() (or a signal) removes it. */

@@ -10,21 +10,25 @@
 #include "cli.h"
 
 static const char validate_usage[] =
-    "usage: artsig validate [-k PUBLIC_KEY]... [--no-progress] ARTIFACT|-\n"
+    "usage: artsig validate [-k PUBLIC_KEY]... [--key-pkcs11 URI]... [--no-progress]\n"
+    "                       ARTIFACT|-\n"
     "Checks the artifact's structure, every digest and, with keys, its signature\n"
     "(keys are tried in order; an unsigned artifact is then refused).\n"
+    "--key-pkcs11 takes the public key of a PKCS#11 token's object, named by an\n"
+    "RFC 7512 URI (pkcs11:token=T;object=O;type=public?module-path=LIB).\n"
     "Exit 0 when valid, 1 when refused, 2 on a usage error, 3 when a file or key\n"
     "cannot be read.\n";
 
 static const char read_usage[] =
-    "usage: artsig read [--json] [-k PUBLIC_KEY]... [--no-progress] ARTIFACT|-\n"
+    "usage: artsig read [--json] [-k PUBLIC_KEY]... [--key-pkcs11 URI]...\n"
+    "                   [--no-progress] ARTIFACT|-\n"
     "Validates the artifact like 'artsig validate', then prints its facts: name,\n"
     "format, signature, devices, provides, depends, scripts and payload files\n"
-    "(--json: one JSON document).\n";
+    "(--json: one JSON document). --key-pkcs11 takes the public key of a PKCS#11\n"
+    "token's object (RFC 7512 URI).\n";
 
 struct artifact_args {
-    const char *key_paths[MAX_VERIFY_KEYS];
-    size_t nkeys;
+    struct key_list keys;
     const char *path;
     bool json;
     bool progress;
@@ -42,8 +46,9 @@ struct artifact_command {
 static int parse_args(struct artifact_args *a, const struct artifact_command *cmd, int argc,
                       char **argv)
 {
-    enum { OPT_NO_PROGRESS = 256, OPT_JSON };
+    enum { OPT_NO_PROGRESS = 256, OPT_JSON, OPT_PKCS11 };
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
                                          {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"help", no_argument, NULL, 'h'},
@@ -54,7 +59,8 @@ static int parse_args(struct artifact_args *a, const struct artifact_command *cm
     while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (add_key_path(a->key_paths, &a->nkeys, cmd->name, optarg) != EXIT_OK)
+        case OPT_PKCS11:
+            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case OPT_NO_PROGRESS: a->progress = false; break;
@@ -130,8 +136,12 @@ static void print_signature(const artsig_info *info, const struct artifact_args 
     switch (artsig_info_signature(info)) {
     case ARTSIG_SIG_VERIFIED: {
         long k = artsig_info_verifying_key(info);
-        printf("signed and verified correctly by key %ld (%s)", k + 1,
-               k >= 0 && (size_t)k < a->nkeys ? a->key_paths[k] : "?");
+        printf("signed and verified correctly by key %ld (", k + 1);
+        if (k >= 0 && (size_t)k < a->keys.n)
+            print_key_name(stdout, &a->keys.v[k]);
+        else
+            putchar('?');
+        putchar(')');
         break;
     }
     case ARTSIG_SIG_UNCHECKED: fputs("signed (not verified: no key given)", stdout); break;
@@ -158,7 +168,7 @@ static int run_command(const struct artifact_command *cmd, int argc, char **argv
     }
     artsig_keyring *ring = NULL;
     artsig_reader *reader = NULL;
-    rc = load_keyring(&ring, a.key_paths, a.nkeys);
+    rc = load_keyring(&ring, &a.keys);
     if (rc == EXIT_OK)
         rc = check_artifact(&reader, ring, &a);
     if (rc == EXIT_OK) {

@@ -14,14 +14,20 @@ static const char keygen_usage[] =
     "Writes the private key as PKCS#8 PEM (mode 0600) and the public key as SPKI PEM.\n";
 
 static const char sign_blob_usage[] =
-    "usage: artsig sign-blob -k PRIVATE_KEY [--passphrase-file FILE] FILE|-\n"
+    "usage: artsig sign-blob -k PRIVATE_KEY|--key-pkcs11 URI [--passphrase-file FILE]\n"
+    "                        FILE|-\n"
     "Prints the signature of FILE in Mender's encoding, base64, on stdout, and the\n"
-    "SHA-256 of what it signed on stderr.\n";
+    "SHA-256 of what it signed on stderr.\n"
+    "--key-pkcs11 signs with a key in a PKCS#11 token, named by an RFC 7512 URI\n"
+    "(pkcs11:token=T;object=O;type=private?module-path=LIB); the PIN comes from the\n"
+    "URI's pin-value or pin-source, else --passphrase-file, else the terminal.\n";
 
 static const char verify_blob_usage[] =
-    "usage: artsig verify-blob -k PUBLIC_KEY [-k PUBLIC_KEY]... -s SIGFILE FILE|-\n"
+    "usage: artsig verify-blob -k PUBLIC_KEY|--key-pkcs11 URI [-k PUBLIC_KEY]...\n"
+    "                          [--key-pkcs11 URI]... -s SIGFILE FILE|-\n"
     "Keys are tried in order; exit 0 when one verifies, 1 when none does,\n"
-    "2 on a usage error, 3 when a file or key cannot be read.\n";
+    "2 on a usage error, 3 when a file or key cannot be read.\n"
+    "--key-pkcs11 takes the public key of a PKCS#11 token's object (RFC 7512 URI).\n";
 
 static int parse_key_type(artsig_key_type *out, const char *name)
 {
@@ -114,29 +120,38 @@ static void show_digest(const char *path, const uint8_t *blob, size_t len)
     }
 }
 
+enum { OPT_PKCS11 = 256 };
+
 int cmd_sign_blob(int argc, char **argv)
 {
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
-    const char *key_path = NULL, *pass_path = NULL;
+    struct key_list keys = {.n = 0};
+    const char *pass_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'k': key_path = optarg; break;
+        case 'k':
+        case OPT_PKCS11:
+            if (add_key(&keys, "sign-blob", optarg, c == OPT_PKCS11) != EXIT_OK)
+                return EXIT_USAGE;
+            break;
         case 'P': pass_path = optarg; break;
         case 'h': fputs(sign_blob_usage, stdout); return EXIT_OK;
         default: return option_error("sign-blob", c, argv);
         }
     }
-    if (!key_path)
-        return usage_error("sign-blob", "-k PRIVATE_KEY is required");
+    struct key_ref key;
+    if (signing_key(&key, &keys, "sign-blob", true) != EXIT_OK)
+        return EXIT_USAGE;
     if (argc - optind != 1)
         return usage_error("sign-blob", "exactly one FILE is required");
 
-    artsig_key *key;
-    int rc = load_key(&key, key_path, pass_path);
+    artsig_signer *signer;
+    int rc = make_signer(&signer, &key, pass_path);
     if (rc != EXIT_OK)
         return rc;
     uint8_t *blob = NULL;
@@ -144,37 +159,38 @@ int cmd_sign_blob(int argc, char **argv)
     rc = read_input(&blob, &blob_len, argv[optind], BLOB_MAX);
     if (rc == EXIT_OK) {
         uint8_t sig[ARTSIG_SIGNATURE_MAX];
-        size_t sig_len;
+        size_t sig_len = sizeof sig;
         char text[ARTSIG_SIGNATURE_B64_MAX];
-        int st = artsig_sign(sig, &sig_len, key, blob, blob_len);
+        int st = artsig_signer_sign(sig, &sig_len, signer, blob, blob_len);
         if (st == ARTSIG_OK)
             st = artsig_signature_encode(text, sig, sig_len);
         if (st != ARTSIG_OK)
-            rc = die(EXIT_IO, "%s: %s", key_path, artsig_last_error());
+            rc = die_key(st, &key);
         else if (puts(text) < 0 || fflush(stdout) != 0)
             rc = die(EXIT_IO, "cannot write the signature to stdout");
         else
             show_digest(argv[optind], blob, blob_len);
     }
     free(blob);
-    artsig_key_free(key);
+    artsig_signer_free(signer);
     return rc;
 }
 
 int cmd_verify_blob(int argc, char **argv)
 {
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
                                          {"signature", required_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
-    const char *key_paths[MAX_VERIFY_KEYS];
-    size_t nkeys = 0;
+    struct key_list keys = {.n = 0};
     const char *sig_path = NULL;
     int c;
     while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (add_key_path(key_paths, &nkeys, "verify-blob", optarg) != EXIT_OK)
+        case OPT_PKCS11:
+            if (add_key(&keys, "verify-blob", optarg, c == OPT_PKCS11) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case 's': sig_path = optarg; break;
@@ -182,8 +198,9 @@ int cmd_verify_blob(int argc, char **argv)
         default: return option_error("verify-blob", c, argv);
         }
     }
-    if (nkeys == 0)
-        return usage_error("verify-blob", "at least one -k PUBLIC_KEY is required");
+    if (keys.n == 0)
+        return usage_error("verify-blob", "at least one -k PUBLIC_KEY or --key-pkcs11 URI is "
+                                          "required");
     if (!sig_path)
         return usage_error("verify-blob", "-s SIGFILE is required");
     if (argc - optind != 1)
@@ -192,7 +209,7 @@ int cmd_verify_blob(int argc, char **argv)
         return usage_error("verify-blob", "the signature and FILE cannot both be stdin");
 
     artsig_keyring *ring = NULL;
-    int rc = load_keyring(&ring, key_paths, nkeys);
+    int rc = load_keyring(&ring, &keys);
     uint8_t *text = NULL, *blob = NULL;
     size_t text_len, blob_len;
     if (rc == EXIT_OK)
@@ -209,7 +226,9 @@ int cmd_verify_blob(int argc, char **argv)
             char fpr[65];
             if (artsig_key_fingerprint_hex(fpr, artsig_keyring_get(ring, index)) != ARTSIG_OK)
                 fpr[0] = 0;
-            printf("verified by key %zu (%s, sha256:%s)\n", index + 1, key_paths[index], fpr);
+            printf("verified by key %zu (", index + 1);
+            print_key_name(stdout, &keys.v[index]);
+            printf(", sha256:%s)\n", fpr);
         } else {
             rc = die(EXIT_INVALID, "%s: %s", sig_path, artsig_last_error());
         }

@@ -14,13 +14,16 @@
 #include "cli.h"
 
 static const char sign_usage[] =
-    "usage: artsig sign -k PRIVATE_KEY [--passphrase-file FILE] [-o OUTPUT] [-f]\n"
-    "                   [--check-payloads] ARTIFACT\n"
+    "usage: artsig sign -k PRIVATE_KEY|--key-pkcs11 URI [--passphrase-file FILE]\n"
+    "                   [-o OUTPUT] [-f] [--check-payloads] ARTIFACT\n"
     "Signs ARTIFACT: a copy with manifest.sig added and every other byte unchanged\n"
     "(nothing is recompressed). Without -o the artifact is replaced, atomically.\n"
     "Its structure and header digest are checked first; --check-payloads checks\n"
     "every payload digest too. A signed artifact is refused unless -f (--force)\n"
-    "replaces its signature.\n";
+    "replaces its signature.\n"
+    "--key-pkcs11 signs with a key in a PKCS#11 token, named by an RFC 7512 URI\n"
+    "(pkcs11:token=T;object=O;type=private?module-path=LIB); the PIN comes from the\n"
+    "URI's pin-value or pin-source, else --passphrase-file, else the terminal.\n";
 
 static const char export_usage[] =
     "usage: artsig export-manifest -o OUTPUT|- ARTIFACT|-\n"
@@ -31,18 +34,18 @@ static const char export_usage[] =
     "then 'artsig attach-signature'.\n";
 
 static const char attach_usage[] =
-    "usage: artsig attach-signature [-k PUBLIC_KEY]... [-o OUTPUT] [-f]\n"
-    "                               [--check-payloads] ARTIFACT SIGFILE|-\n"
+    "usage: artsig attach-signature [-k PUBLIC_KEY]... [--key-pkcs11 URI]... [-o OUTPUT]\n"
+    "                               [-f] [--check-payloads] ARTIFACT SIGFILE|-\n"
     "Adds the signature in SIGFILE (base64, as 'artsig sign-blob' prints it) to\n"
     "ARTIFACT, like 'artsig sign'. A signature no Mender key could have made is\n"
-    "refused; with -k, so is one that none of the keys verifies over this\n"
+    "refused; with keys, so is one that none of them verifies over this\n"
     "artifact's manifest. ECDSA signatures in DER are stored as r||s, the form\n"
     "Mender devices read.\n";
 
 /* What sign and attach-signature take. */
 struct sign_args {
-    const char *key_paths[MAX_VERIFY_KEYS]; /* sign: the private key; attach: checks */
-    size_t nkeys;
+    struct key_list keys; /* sign: the private key; attach: checks */
+    struct key_ref signing_key; /* sign's */
     const char *passphrase_file;
     const char *artifact;
     const char *signature; /* attach-signature's SIGFILE */
@@ -60,8 +63,9 @@ struct sign_command {
 static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, int argc,
                            char **argv)
 {
-    enum { OPT_CHECK_PAYLOADS = 256, OPT_PASSPHRASE };
+    enum { OPT_CHECK_PAYLOADS = 256, OPT_PASSPHRASE, OPT_PKCS11 };
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
+                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
                                          {"passphrase-file", required_argument, NULL,
                                           OPT_PASSPHRASE},
                                          {"output-path", required_argument, NULL, 'o'},
@@ -76,7 +80,8 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
     while ((c = getopt_long(argc, argv, ":k:o:fh", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-            if (add_key_path(a->key_paths, &a->nkeys, cmd->name, optarg) != EXIT_OK)
+        case OPT_PKCS11:
+            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case OPT_PASSPHRASE:
@@ -95,8 +100,8 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
         default: return option_error(cmd->name, c, argv);
         }
     }
-    if (!cmd->attach && a->nkeys != 1)
-        return usage_error(cmd->name, "one -k PRIVATE_KEY is required");
+    if (!cmd->attach && signing_key(&a->signing_key, &a->keys, cmd->name, true) != EXIT_OK)
+        return EXIT_USAGE;
     if (argc - optind != (cmd->attach ? 2 : 1))
         return usage_error(cmd->name, cmd->attach ? "ARTIFACT and SIGFILE are required"
                                                   : "exactly one ARTIFACT is required");
@@ -159,15 +164,10 @@ int cmd_sign(int argc, char **argv)
     if (rc != EXIT_OK || a.help)
         return rc;
 
-    artsig_key *key;
-    rc = load_key(&key, a.key_paths[0], a.passphrase_file);
+    artsig_signer *signer;
+    rc = make_signer(&signer, &a.signing_key, a.passphrase_file);
     if (rc != EXIT_OK)
         return rc;
-    artsig_signer *signer;
-    int st = artsig_signer_new_key(&signer, key);
-    artsig_key_free(key);
-    if (st != ARTSIG_OK)
-        return die(EXIT_IO, "%s: %s", a.key_paths[0], artsig_last_error());
     rc = sign_into_place(&a, sign_with_signer, signer);
     artsig_signer_free(signer);
     return rc;
@@ -209,9 +209,9 @@ int cmd_attach_signature(int argc, char **argv)
 
     artsig_keyring *ring = NULL;
     struct attachment s = {.len = 0};
-    rc = load_keyring(&ring, a.key_paths, a.nkeys);
+    rc = load_keyring(&ring, &a.keys);
     /* No key: the signature's shape is checked, not whose it is. */
-    s.check = a.nkeys ? ring : NULL;
+    s.check = a.keys.n ? ring : NULL;
     if (rc == EXIT_OK)
         rc = read_signature(&s, a.signature);
     if (rc == EXIT_OK)

@@ -26,7 +26,10 @@ static const char write_usage[] =
     "  -o, --output-path FILE|-     output (default artifact.mender; -: stdout)\n"
     "  -k, --key PRIVATE_KEY        sign with this key (RSA, ECDSA P-256, Ed25519;\n"
     "                               PKCS#1, SEC1 or PKCS#8 PEM, or DER)\n"
-    "      --passphrase-file FILE   passphrase of an encrypted key\n"
+    "      --key-pkcs11 URI         sign with a key in a PKCS#11 token, named by an\n"
+    "                               RFC 7512 URI (instead of -k)\n"
+    "      --passphrase-file FILE   passphrase of an encrypted key, or the token's\n"
+    "                               PIN when the URI has none (else it is asked)\n"
     "      --compression C          none, gzip (default), lzma (= xz), zstd\n"
     "  -v, --version 2|3            format version (default 3; 2: rootfs-image only,\n"
     "                               without provides and depends)\n"
@@ -67,7 +70,8 @@ enum {
     OPT_PASSPHRASE,
     OPT_NO_PROGRESS,
     OPT_LEGACY_CHECKSUM,
-    OPT_NO_CHECKSUM
+    OPT_NO_CHECKSUM,
+    OPT_PKCS11
 };
 
 static const struct option write_options[] = {
@@ -91,6 +95,7 @@ static const struct option write_options[] = {
     {"compression", required_argument, NULL, OPT_COMPRESSION},
     {"version", required_argument, NULL, 'v'},
     {"key", required_argument, NULL, 'k'},
+    {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
     {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
     {"output-path", required_argument, NULL, 'o'},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -135,7 +140,9 @@ struct list {
 struct write_args {
     enum kind kind;
     const char *command; /* "write rootfs-image", for messages */
-    const char *name, *type, *meta_data, *group, *output, *key, *passphrase;
+    const char *name, *type, *meta_data, *group, *output, *passphrase;
+    struct key_list keys;       /* as given: -k and --key-pkcs11 */
+    struct key_ref signing_key; /* the one of them; NULL name: unsigned */
     const char *software_name, *software_version, *software_fs;
     artsig_compression compression;
     int version;
@@ -201,7 +208,8 @@ static int parse_option(struct write_args *a, int c, char *arg, unsigned seq)
                                arg);
         break;
     case 'v': return parse_version(a, arg);
-    case 'k': a->key = arg; break;
+    case 'k':
+    case OPT_PKCS11: return add_key(&a->keys, a->command, arg, c == OPT_PKCS11);
     case OPT_PASSPHRASE: a->passphrase = arg; break;
     case 'o': a->output = arg; break;
     case OPT_NO_PROGRESS: a->progress = false; break;
@@ -234,8 +242,8 @@ static int check_conflicts(const struct write_args *a)
         return usage_error(cmd, "-f/--file is required");
     if (a->kind == MODULE && (!a->type || !*a->type))
         return usage_error(cmd, "-T/--type is required");
-    if (a->passphrase && !a->key)
-        return usage_error(cmd, "--passphrase-file needs -k/--key");
+    if (a->passphrase && !a->signing_key.name)
+        return usage_error(cmd, "--passphrase-file needs -k/--key or --key-pkcs11");
     if (a->no_default_version && a->software_seq)
         return usage_error(cmd, "--no-default-software-version conflicts with "
                                 "--software-name, --software-version and --software-filesystem");
@@ -280,6 +288,8 @@ static int parse_args(struct write_args *a, int argc, char **argv)
         return rc;
     if (optind != argc)
         return usage_error(a->command, "unexpected argument '%s'", argv[optind]);
+    if (signing_key(&a->signing_key, &a->keys, a->command, false) != EXIT_OK)
+        return EXIT_USAGE;
     return check_conflicts(a);
 }
 
@@ -457,19 +467,13 @@ static int describe_artifact(artsig_writer *w, const struct write_args *a)
 
 static int set_signer(artsig_writer *w, const struct write_args *a)
 {
-    artsig_key *key;
-    int rc = load_key(&key, a->key, a->passphrase);
+    artsig_signer *signer;
+    int rc = make_signer(&signer, &a->signing_key, a->passphrase);
     if (rc != EXIT_OK)
         return rc;
-    artsig_signer *signer;
-    int st = artsig_signer_new_key(&signer, key);
-    artsig_key_free(key);
-    if (st == ARTSIG_OK) {
-        st = artsig_writer_set_signer(w, signer);
-        artsig_signer_free(signer);
-    }
-    /* A public key or one of a refused kind is a key error, not a usage error. */
-    return st == ARTSIG_OK ? EXIT_OK : die(EXIT_IO, "%s: %s", a->key, artsig_last_error());
+    int st = artsig_writer_set_signer(w, signer);
+    artsig_signer_free(signer);
+    return st == ARTSIG_OK ? EXIT_OK : die_key(st, &a->signing_key);
 }
 
 struct sink {
@@ -539,7 +543,7 @@ static int run_write(struct write_args *a, int argc, char **argv)
     if (artsig_writer_new(&w) != ARTSIG_OK)
         return die(EXIT_IO, "out of memory");
     rc = describe_artifact(w, a);
-    if (rc == EXIT_OK && a->key)
+    if (rc == EXIT_OK && a->signing_key.name)
         rc = set_signer(w, a);
     if (rc == EXIT_OK)
         rc = emit(w, a);

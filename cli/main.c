@@ -1,11 +1,15 @@
 /* artsig: create, sign and verify Mender Artifacts. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -154,6 +158,70 @@ static int passphrase_from_file(char *buf, size_t size, void *userdata)
     return (int)n;
 }
 
+/* One line from the terminal, without echo. -1 when there is no terminal
+ * (a script must then put the PIN in the URI or a file), at the end of input,
+ * or when the line does not fit: a cut PIN would only count against the
+ * token's retry limit. */
+static int read_hidden(char *buf, size_t size, const char *prompt)
+{
+    int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct termios saved, quiet;
+    if (tcgetattr(fd, &saved) != 0) {
+        close(fd);
+        return -1;
+    }
+    quiet = saved;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    quiet.c_lflag |= ECHONL;
+    int result = -1;
+    /* Echo goes off before the prompt shows, so nothing typed after it echoes. */
+    if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 && write(fd, prompt, strlen(prompt)) >= 0) {
+        size_t n = 0;
+        bool fits = true;
+        for (;;) {
+            char c;
+            ssize_t got = read(fd, &c, 1);
+            if (got < 0 && errno == EINTR)
+                continue;
+            if (got <= 0)
+                break;
+            if (c == '\n' || c == '\r') {
+                if (fits && n <= INT_MAX)
+                    result = (int)n;
+                break;
+            }
+            if (n < size)
+                buf[n++] = c;
+            else
+                fits = false;
+        }
+    }
+    tcsetattr(fd, TCSAFLUSH, &saved);
+    close(fd);
+    return result;
+}
+
+/* A token's PIN, asked only when the URI has neither pin-value nor
+ * pin-source: --passphrase-file, else the terminal. */
+static int ask_pin(char *buf, size_t size, void *userdata)
+{
+    const struct passphrase_source *src = userdata;
+    if (src->path)
+        return passphrase_from_file(buf, size, userdata);
+    return read_hidden(buf, size, "PIN for token: ");
+}
+
+int die_key(int status, const struct key_ref *key)
+{
+    /* The library's detail names the URI without its PIN, so the URI itself
+     * is not repeated. */
+    if (key->pkcs11)
+        return die_lib(status, "--key-pkcs11");
+    return die(EXIT_IO, "%s: %s", key->name, artsig_last_error());
+}
+
 int load_key(artsig_key **out, const char *path, const char *passphrase_file)
 {
     struct passphrase_source src = {passphrase_file};
@@ -161,29 +229,99 @@ int load_key(artsig_key **out, const char *path, const char *passphrase_file)
     return rc == ARTSIG_OK ? EXIT_OK : die(EXIT_IO, "%s", artsig_last_error());
 }
 
-int load_keyring(artsig_keyring **out, const char *const *paths, size_t count)
+/* A verification key: a file's, or the public key of a token's object. */
+static int load_public_key(artsig_key **out, const struct key_ref *key)
+{
+    if (!key->pkcs11)
+        return load_key(out, key->name, NULL);
+    struct passphrase_source src = {NULL};
+    int st = artsig_key_load_pkcs11(out, key->name, ask_pin, &src);
+    return st == ARTSIG_OK ? EXIT_OK : die_key(st, key);
+}
+
+int load_keyring(artsig_keyring **out, const struct key_list *keys)
 {
     if (artsig_keyring_new(out) != ARTSIG_OK)
         return die(EXIT_IO, "out of memory");
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < keys->n; i++) {
         artsig_key *key;
-        int rc = load_key(&key, paths[i], NULL);
+        int rc = load_public_key(&key, &keys->v[i]);
         if (rc != EXIT_OK)
             return rc;
         int st = artsig_keyring_add(*out, key);
         artsig_key_free(key);
         if (st != ARTSIG_OK)
-            return die_lib(st, paths[i]);
+            return die_key(st, &keys->v[i]);
     }
     return EXIT_OK;
 }
 
-int add_key_path(const char **paths, size_t *count, const char *command, const char *path)
+int add_key(struct key_list *keys, const char *command, const char *name, bool pkcs11)
 {
-    if (*count == MAX_VERIFY_KEYS)
+    if (keys->n == MAX_VERIFY_KEYS)
         return usage_error(command, "at most %d keys", MAX_VERIFY_KEYS);
-    paths[(*count)++] = path;
+    keys->v[keys->n++] = (struct key_ref){name, pkcs11};
     return EXIT_OK;
+}
+
+void print_key_name(FILE *to, const struct key_ref *key)
+{
+    const char *s = key->name;
+    if (!key->pkcs11) {
+        fputs(s, to);
+        return;
+    }
+    /* Attributes run from the scheme's colon or a separator to the next
+     * separator; the PIN may sit in the path (libp11's habit) or the query. */
+    static const char pin[] = "pin-value=";
+    const char *colon = strchr(s, ':');
+    size_t head = colon ? (size_t)(colon - s) + 1 : 0;
+    fwrite(s, 1, head, to);
+    s += head;
+    for (;;) {
+        size_t len = strcspn(s, ";?&");
+        if (strncasecmp(s, pin, sizeof pin - 1) == 0)
+            fprintf(to, "%.*s***", (int)(sizeof pin - 1), s);
+        else
+            fwrite(s, 1, len, to);
+        s += len;
+        if (!*s)
+            break;
+        fputc(*s++, to);
+    }
+}
+
+int signing_key(struct key_ref *out, const struct key_list *keys, const char *command,
+                bool required)
+{
+    *out = (struct key_ref){NULL, false};
+    for (size_t i = 1; i < keys->n; i++)
+        if (keys->v[i].pkcs11 != keys->v[0].pkcs11)
+            return usage_error(command, "-k and --key-pkcs11 cannot be used together");
+    if (keys->n > 1)
+        return usage_error(command, "one signing key, not %zu", keys->n);
+    if (keys->n == 0 && required)
+        return usage_error(command, "-k PRIVATE_KEY or --key-pkcs11 URI is required");
+    if (keys->n == 1)
+        *out = keys->v[0];
+    return EXIT_OK;
+}
+
+int make_signer(artsig_signer **out, const struct key_ref *key, const char *passphrase_file)
+{
+    struct passphrase_source src = {passphrase_file};
+    int st;
+    if (key->pkcs11) {
+        st = artsig_signer_new_pkcs11(out, key->name, ask_pin, &src);
+    } else {
+        artsig_key *k;
+        int rc = load_key(&k, key->name, passphrase_file);
+        if (rc != EXIT_OK)
+            return rc;
+        st = artsig_signer_new_key(out, k);
+        artsig_key_free(k);
+    }
+    return st == ARTSIG_OK ? EXIT_OK : die_key(st, key);
 }
 
 int main(int argc, char **argv)

@@ -291,6 +291,10 @@ START_TEST(pin_from_callback_or_file)
     artsig_signer_free(s);
     snprintf(with_file, sizeof with_file, "%s&pin-source=%s", u, tmp("no-such-pin"));
     ck_assert_int_eq(artsig_signer_new_pkcs11(&s, with_file, NULL, NULL), ARTSIG_ENOENT);
+    ck_assert_ptr_nonnull(strstr(artsig_last_error(), tmp("no-such-pin")));
+    ck_assert_int_eq(sh("head -c 300 /dev/zero | tr '\\0' 1 > long-pin"), 0);
+    snprintf(with_file, sizeof with_file, "%s&pin-source=%s", u, tmp("long-pin"));
+    ck_assert_int_eq(artsig_signer_new_pkcs11(&s, with_file, NULL, NULL), ARTSIG_EPIN);
 }
 END_TEST
 
@@ -543,10 +547,11 @@ static int make_token(void)
 
 int main(int argc, char **argv)
 {
+    /* scripts/deps.sh installs both; a missing one is a broken setup. */
     if (system("command -v softhsm2-util pkcs11-tool >/dev/null 2>&1") != 0 ||
         access(SOFTHSM_MODULE, R_OK) != 0) {
-        fprintf(stderr, "SoftHSM2 or OpenSC's pkcs11-tool is not installed; skipped\n");
-        return 77;
+        fprintf(stderr, "SoftHSM2 or OpenSC's pkcs11-tool is not installed (scripts/deps.sh)\n");
+        return 1;
     }
     shim_module = argc > 1 ? argv[1] : "p11shim.so";
     setenv("P11SHIM_TARGET", SOFTHSM_MODULE, 1);

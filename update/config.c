@@ -91,16 +91,17 @@ static int seconds_option(unsigned *out, json_object *v, const char *name, const
     return UPD_EXIT_OK;
 }
 
-/* A key option must name a file: an empty one is refused, since a template
- * that lost its value would otherwise turn signature checks off. */
+/* A key option must name a file or a PKCS#11 URI: an empty one is refused,
+ * since a template that lost its value would otherwise turn signature checks
+ * off. */
 static int add_key(struct upd_config *cfg, json_object *v, const char *name, const char *path)
 {
     if (!json_object_is_type(v, json_type_string))
         return upd_fail("configuration %s: %s must be a string", path, name);
     const char *s = json_object_get_string(v);
     if (!*s)
-        return upd_fail("configuration %s: %s is empty; name a key file, or remove the option "
-                        "to install without signature checks", path, name);
+        return upd_fail("configuration %s: %s is empty; name a key file or a pkcs11: URI, or "
+                        "remove the option to install without signature checks", path, name);
     char **keys = realloc(cfg->verify_keys, (cfg->nverify_keys + 1) * sizeof *keys);
     if (!keys)
         return upd_fail("out of memory");
@@ -123,7 +124,8 @@ static int key_options(struct upd_config *cfg, json_object *const found[OPT_COUN
     if (!list)
         return UPD_EXIT_OK;
     if (!json_object_is_type(list, json_type_array))
-        return upd_fail("configuration %s: ArtifactVerifyKeys must be a list of key files", path);
+        return upd_fail("configuration %s: ArtifactVerifyKeys must be a list of key files or "
+                        "pkcs11: URIs", path);
     size_t n = json_object_array_length(list);
     if (n == 0)
         return upd_fail("configuration %s: ArtifactVerifyKeys is empty; name key files, or "
@@ -202,6 +204,22 @@ void upd_config_free(struct upd_config *cfg)
     memset(cfg, 0, sizeof *cfg);
 }
 
+/* A key file, or the public key of a PKCS#11 token's object (the device's
+ * secure element or TPM); a token's PIN, if its public objects need one, must
+ * be in the URI: nobody is there to type it. */
+static int load_key(artsig_keyring *ring, const char *entry)
+{
+    if (!artsig_is_pkcs11_uri(entry))
+        return artsig_keyring_add_file(ring, entry);
+    artsig_key *key;
+    int st = artsig_key_load_pkcs11(&key, entry, NULL, NULL);
+    if (st != ARTSIG_OK)
+        return st;
+    st = artsig_keyring_add(ring, key);
+    artsig_key_free(key);
+    return st;
+}
+
 int upd_config_keyring(artsig_keyring **ring, const struct upd_config *cfg)
 {
     *ring = NULL;
@@ -210,16 +228,22 @@ int upd_config_keyring(artsig_keyring **ring, const struct upd_config *cfg)
     artsig_keyring *r;
     if (artsig_keyring_new(&r) != ARTSIG_OK)
         return upd_fail("out of memory");
-    /* Every configured key must load: skipping one that is missing or of an
-     * unsupported kind would leave the device trusting a different set of
-     * keys than its owner wrote down. */
+    /* Every configured key must load: skipping one that is missing, of an
+     * unsupported kind or in a token that is absent would leave the device
+     * trusting a different set of keys than its owner wrote down. */
     for (size_t i = 0; i < cfg->nverify_keys; i++) {
-        const char *path = cfg->verify_keys[i];
-        int st = artsig_keyring_add_file(r, path);
+        const char *entry = cfg->verify_keys[i];
+        int st = load_key(r, entry);
         if (st != ARTSIG_OK) {
-            const char *detail = artsig_last_error(); /* names the file */
-            int rc = upd_fail("verification key %s unusable, so nothing installs: %s", path,
-                              *detail ? detail : artsig_strerror(st));
+            /* The detail names the file, or the URI without any pin-value;
+             * a URI is named by its place, as it may carry a PIN. */
+            const char *detail = artsig_last_error();
+            detail = *detail ? detail : artsig_strerror(st);
+            int rc = artsig_is_pkcs11_uri(entry)
+                         ? upd_fail("verification key %zu (a PKCS#11 URI) unusable, so nothing "
+                                    "installs: %s", i + 1, detail)
+                         : upd_fail("verification key %s unusable, so nothing installs: %s",
+                                    entry, detail);
             artsig_keyring_free(r);
             return rc;
         }

@@ -26,7 +26,7 @@ void upd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- config.c: Mender's mender.conf (JSON) ---- */
 struct upd_config {
-    char **verify_keys;     /* ArtifactVerifyKey or ArtifactVerifyKeys, in order */
+    char **verify_keys;     /* ArtifactVerifyKey(s), in order: files or pkcs11: URIs */
     size_t nverify_keys;
     char *device_type_file; /* DeviceTypeFile; default DATA_DIR/device_type */
     char *modules_dir;      /* UpdateModulesDir; default /usr/share/mender/modules/v3 */
@@ -40,8 +40,9 @@ struct upd_config {
 int upd_config_load(struct upd_config *cfg, const char *path, const char *data_dir);
 void upd_config_free(struct upd_config *cfg);
 /* Load every configured key into a keyring; fail closed: a key that is missing,
- * unreadable or unsupported refuses (error names the file). *ring is NULL when
- * no key is configured (signatures then not checked; caller warns). */
+ * unreadable or unsupported, or a token that is absent, refuses (error names the
+ * file, or the URI's place in the list). *ring is NULL when no key is
+ * configured (signatures then not checked; caller warns). */
 int upd_config_keyring(artsig_keyring **ring, const struct upd_config *cfg);
 
 /* ---- state.c: crash-safe state in the data dir ---- */
