@@ -292,9 +292,12 @@ static int pin_get(char pin[static ARTSIG_PKCS11_PIN_MAX + 1], size_t *len,
         uint8_t *data;
         size_t data_len;
         int rc = asig_read_file(&data, &data_len, path, ARTSIG_PKCS11_PIN_MAX + 2);
+        /* The detail of a missing or unreadable file already names it. */
+        if (rc == ARTSIG_ELIMIT)
+            return asig_fail(ARTSIG_EPIN, "PIN file %s: longer than %d bytes", path,
+                             ARTSIG_PKCS11_PIN_MAX);
         if (rc != ARTSIG_OK)
-            return asig_fail(rc == ARTSIG_ELIMIT ? ARTSIG_EPIN : rc,
-                             "PIN file %s: %s", path, artsig_last_error());
+            return rc;
         /* The first line is the PIN; its newline is not part of it. */
         size_t n = strcspn((char *)data, "\r\n");
         if (n <= ARTSIG_PKCS11_PIN_MAX) {
@@ -303,10 +306,9 @@ static int pin_get(char pin[static ARTSIG_PKCS11_PIN_MAX + 1], size_t *len,
         }
         sodium_memzero(data, data_len);
         free(data);
-        if (n > ARTSIG_PKCS11_PIN_MAX)
-            return asig_fail(ARTSIG_EPIN, "PIN file %s: longer than %d bytes", path,
-                             ARTSIG_PKCS11_PIN_MAX);
-        return ARTSIG_OK;
+        return n <= ARTSIG_PKCS11_PIN_MAX ? ARTSIG_OK
+                                          : asig_fail(ARTSIG_EPIN, "PIN file %s: longer than %d "
+                                                      "bytes", path, ARTSIG_PKCS11_PIN_MAX);
     }
     if (cb) {
         int n = cb(pin, ARTSIG_PKCS11_PIN_MAX, userdata);
@@ -429,18 +431,29 @@ static int find_one(CK_OBJECT_HANDLE *found, CK_OBJECT_CLASS *class, struct sess
 }
 
 /* Open the URI's module, and a session on each matching token until one
- * holds a matching object of one of `classes`. The private-key search logs
- * in first; the others log in only when nothing public matched and a PIN is
- * at hand. */
+ * holds the object: a private key when `signing`, else the URI's type, or
+ * any key or certificate. A private-key search logs in first; the others
+ * log in only when nothing public matched and a PIN is at hand. */
 static int session_open(struct session **out, CK_OBJECT_HANDLE *obj, CK_OBJECT_CLASS *class,
-                        const char *uri, const CK_OBJECT_CLASS *classes, size_t n_classes,
-                        artsig_passphrase_cb cb, void *userdata)
+                        const char *uri, bool signing, artsig_passphrase_cb cb, void *userdata)
 {
+    /* Public objects first: they can be read without logging in. */
+    static const CK_OBJECT_CLASS any[] = {CKO_PUBLIC_KEY, CKO_CERTIFICATE, CKO_PRIVATE_KEY};
     struct session *s = calloc(1, sizeof *s);
     if (!s)
         return asig_fail(ARTSIG_ENOMEM, "PKCS#11 session");
     char *path = NULL;
+    const CK_OBJECT_CLASS *classes = any;
+    size_t n_classes = sizeof any / sizeof any[0];
     int rc = asig_p11_uri_parse(&s->uri, uri);
+    if (rc == ARTSIG_OK && signing && s->uri.type != ASIG_P11_ANY &&
+        s->uri.type != ASIG_P11_PRIVATE)
+        rc = asig_fail(ARTSIG_EKEYROLE, "a signer needs a private key object, and the URI "
+                       "asks for type=%s", s->uri.type == ASIG_P11_PUBLIC ? "public" : "cert");
+    if (signing || s->uri.type != ASIG_P11_ANY) {
+        classes = &type_class[signing ? ASIG_P11_PRIVATE : s->uri.type];
+        n_classes = 1;
+    }
     if (rc == ARTSIG_OK)
         rc = module_resolve(&path, &s->uri);
     if (rc == ARTSIG_OK)
@@ -705,20 +718,10 @@ int artsig_key_load_pkcs11(artsig_key **out, const char *uri, artsig_passphrase_
     if (!out || !uri)
         return asig_fail(ARTSIG_EINVAL, "artsig_key_load_pkcs11: NULL argument");
     *out = NULL;
-    struct asig_p11_uri parsed;
-    int rc = asig_p11_uri_parse(&parsed, uri);
-    enum asig_p11_type type = parsed.type;
-    asig_p11_uri_clear(&parsed);
-    if (rc != ARTSIG_OK)
-        return rc;
-    /* Public objects first: they can be read without logging in. */
-    static const CK_OBJECT_CLASS any[] = {CKO_PUBLIC_KEY, CKO_CERTIFICATE, CKO_PRIVATE_KEY};
     struct session *s;
     CK_OBJECT_HANDLE obj;
     CK_OBJECT_CLASS class;
-    rc = type == ASIG_P11_ANY
-             ? session_open(&s, &obj, &class, uri, any, sizeof any / sizeof any[0], pin, userdata)
-             : session_open(&s, &obj, &class, uri, &type_class[type], 1, pin, userdata);
+    int rc = session_open(&s, &obj, &class, uri, false, pin, userdata);
     if (rc != ARTSIG_OK)
         return rc;
     rc = public_key_of(out, s, obj, class);
@@ -827,21 +830,11 @@ int artsig_signer_new_pkcs11(artsig_signer **out, const char *uri, artsig_passph
     if (!out || !uri)
         return asig_fail(ARTSIG_EINVAL, "artsig_signer_new_pkcs11: NULL argument");
     *out = NULL;
-    struct asig_p11_uri parsed;
-    int rc = asig_p11_uri_parse(&parsed, uri);
-    enum asig_p11_type type = parsed.type;
-    asig_p11_uri_clear(&parsed);
-    if (rc != ARTSIG_OK)
-        return rc;
-    if (type != ASIG_P11_ANY && type != ASIG_P11_PRIVATE)
-        return asig_fail(ARTSIG_EKEYROLE, "a signer needs a private key object, and the URI "
-                         "asks for type=%s", type == ASIG_P11_PUBLIC ? "public" : "cert");
     struct p11_signer *ps = calloc(1, sizeof *ps);
     if (!ps)
         return asig_fail(ARTSIG_ENOMEM, "PKCS#11 signer");
     CK_OBJECT_CLASS class;
-    static const CK_OBJECT_CLASS private_key = CKO_PRIVATE_KEY;
-    rc = session_open(&ps->s, &ps->key, &class, uri, &private_key, 1, pin, userdata);
+    int rc = session_open(&ps->s, &ps->key, &class, uri, true, pin, userdata);
     if (rc == ARTSIG_OK)
         rc = key_type_of(&ps->type, ps->s, ps->key);
     if (rc == ARTSIG_OK)
