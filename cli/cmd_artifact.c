@@ -147,6 +147,11 @@ static void print_signature(const artsig_info *info, const struct artifact_args 
     case ARTSIG_SIG_UNCHECKED: fputs("signed (not verified: no key given)", stdout); break;
     case ARTSIG_SIG_UNSIGNED: fputs("unsigned", stdout); break;
     }
+    /* A verified signature says nothing about these: see SECURITY.md. */
+    size_t n = artsig_info_unsigned_file_count(info);
+    if (n > 0)
+        printf("; %zu payload file%s outside the signature (manifest-augment)", n,
+               n == 1 ? "" : "s");
 }
 
 static int finish_output(void)

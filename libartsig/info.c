@@ -1297,6 +1297,14 @@ int artsig_info_is_augmented(const artsig_info *info)
     return info && info->augmented;
 }
 
+size_t artsig_info_unsigned_file_count(const artsig_info *info)
+{
+    size_t n = 0;
+    for (size_t i = 0; info && i < info->n_files; i++)
+        n += info->files[i].augmented;
+    return n;
+}
+
 size_t artsig_info_script_count(const artsig_info *info)
 {
     return info ? info->n_scripts : 0;

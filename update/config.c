@@ -29,6 +29,7 @@ enum option {
     OPT_BOOT_ENV_FILE,
     OPT_MODULE_TIMEOUT,
     OPT_SCRIPT_TIMEOUT,
+    OPT_ACCEPT_UNSIGNED_FILES,
     OPT_COUNT
 };
 static const char *const option_names[OPT_COUNT] = {
@@ -41,6 +42,8 @@ static const char *const option_names[OPT_COUNT] = {
     [OPT_BOOT_ENV_FILE] = "BootEnvFile",
     [OPT_MODULE_TIMEOUT] = "ModuleTimeoutSeconds",
     [OPT_SCRIPT_TIMEOUT] = "StateScriptTimeoutSeconds",
+    /* libartsig's own: Mender's client ignores keys it does not know. */
+    [OPT_ACCEPT_UNSIGNED_FILES] = "ArtsigAcceptUnsignedFiles",
 };
 
 /* Go's encoding/json, which the Mender client reads this file with, matches
@@ -88,6 +91,16 @@ static int seconds_option(unsigned *out, json_object *v, const char *name, const
         return upd_fail("configuration %s: %s must be a whole number of seconds from 1 to %d",
                         path, name, INT_MAX);
     *out = (unsigned)n;
+    return UPD_EXIT_OK;
+}
+
+static int bool_option(bool *out, json_object *v, const char *name, const char *path)
+{
+    if (!v)
+        return UPD_EXIT_OK;
+    if (!json_object_is_type(v, json_type_boolean))
+        return upd_fail("configuration %s: %s must be true or false", path, name);
+    *out = json_object_get_boolean(v);
     return UPD_EXIT_OK;
 }
 
@@ -183,6 +196,9 @@ int upd_config_load(struct upd_config *cfg, const char *path, const char *data_d
     if (rc == UPD_EXIT_OK)
         rc = seconds_option(&cfg->script_timeout_s, found[OPT_SCRIPT_TIMEOUT],
                             option_names[OPT_SCRIPT_TIMEOUT], path);
+    if (rc == UPD_EXIT_OK)
+        rc = bool_option(&cfg->accept_unsigned_files, found[OPT_ACCEPT_UNSIGNED_FILES],
+                         option_names[OPT_ACCEPT_UNSIGNED_FILES], path);
     if (rc == UPD_EXIT_OK)
         rc = apply_defaults(cfg, data_dir);
     json_object_put(root);

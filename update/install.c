@@ -176,6 +176,19 @@ static int pick_installer(struct install *in, const artsig_info *info)
 
 /* ---- the reader's callbacks ---- */
 
+/* With keys configured, only signed bytes may reach the device: files that
+ * only manifest-augment lists could have been added by anyone on the way. */
+static int check_unsigned_files(const struct install *in, const artsig_info *info)
+{
+    size_t n = artsig_info_unsigned_file_count(info);
+    if (n == 0 || artsig_info_signature(info) != ARTSIG_SIG_VERIFIED ||
+        in->ctx.cfg->accept_unsigned_files)
+        return UPD_EXIT_OK;
+    return upd_fail("artifact %s: %zu payload file%s listed only in manifest-augment, outside "
+                    "the signature; refused (ArtsigAcceptUnsignedFiles: true accepts augmented "
+                    "artifacts)", artsig_info_name(info), n, n == 1 ? " is" : "s are");
+}
+
 static int on_header(const artsig_info *info, void *userdata)
 {
     struct install *in = userdata;
@@ -187,6 +200,8 @@ static int on_header(const artsig_info *info, void *userdata)
     if (npayloads != 1)
         rc = upd_fail("artifact %s has %zu payloads; only artifacts with one are supported",
                       artsig_info_name(info), npayloads);
+    if (rc == UPD_EXIT_OK)
+        rc = check_unsigned_files(in, info);
     if (rc == UPD_EXIT_OK)
         rc = check_device_type(in, info);
     if (rc == UPD_EXIT_OK)

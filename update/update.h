@@ -34,6 +34,7 @@ struct upd_config {
     char *boot_env_file;    /* BootEnvFile: plain key=value boot environment (NULL: fw_*env/grub) */
     unsigned module_timeout_s; /* ModuleTimeoutSeconds: each update module state; default 14400 */
     unsigned script_timeout_s; /* StateScriptTimeoutSeconds: each state script; default 3600 */
+    bool accept_unsigned_files; /* ArtsigAcceptUnsignedFiles: install manifest-augment files */
 };
 /* Parse; a missing file is an error naming it. Both ArtifactVerifyKey and
  * ArtifactVerifyKeys set → error. Unknown keys are ignored (Mender's file has many). */

@@ -68,6 +68,12 @@ ARTSIG_API long artsig_info_verifying_key(const artsig_info *info);
 /* 1 when the artifact carries manifest-augment / header-augment members,
  * which are outside the signature. */
 ARTSIG_API int artsig_info_is_augmented(const artsig_info *info);
+/* Payload files listed only in manifest-augment: no signature covers their
+ * digests. Whoever can change the artifact in transit can add such files to
+ * any signed artifact (with a manifest-augment and header-augment of their
+ * own), so a consumer that acts on payloads should refuse them unless its
+ * policy trusts augmented artifacts. */
+ARTSIG_API size_t artsig_info_unsigned_file_count(const artsig_info *info);
 
 /* State scripts sorted by name (bytewise), which within one state and action
  * is the order the Mender client runs them: name as
