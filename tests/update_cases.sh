@@ -171,12 +171,12 @@ with tarfile.open(sys.argv[2], "w", format=tarfile.USTAR_FORMAT) as out:
 EOF
 "$ARTSIG" validate --no-progress -k "$VEC/keys/ecp256.pub" "$T/added.mender" >"$T/out" 2>&1 &&
     ok || bad "an artifact with a file added in transit does not validate: $(cat "$T/out")"
+grep -q "1 payload file outside the signature" "$T/out" && ok ||
+    bad "validate does not say a file is outside the signature: $(cat "$T/out")"
 if command -v mender-artifact >/dev/null; then
     expect_exit 0 "mender-artifact 3.9 validates it too" \
         mender-artifact validate -k "$VEC/keys/ecp256.pub" "$T/added.mender"
 fi
-grep -q "1 payload file outside the signature" "$T/out" && ok ||
-    bad "validate does not say a file is outside the signature: $(cat "$T/out")"
 for case in "added.mender ecp256.pub" "module-augment-rsa.mender rsa3072.pub"; do
     set -- $case
     artifact=$T/$1
