@@ -134,6 +134,85 @@ static bool looks_like_der(const uint8_t *data, size_t len)
     return false;
 }
 
+/* ---- the cost of an encrypted key ---------------------------------------- */
+
+/* A non-negative integer of at most `max`. */
+static bool at_most(uint64_t *out, const ASN1_INTEGER *v, uint64_t max)
+{
+    return v && ASN1_INTEGER_get_uint64(out, v) == 1 && *out <= max;
+}
+
+/* OpenSSL derives whatever key an EncryptedPrivateKeyInfo's algorithm `alg`
+ * asks for (2^31 PBKDF2 iterations take a quarter of an hour on a desktop
+ * CPU), so the cost is checked first: PBES2 with PBKDF2 or scrypt, or a
+ * PKCS#5 v1.5 / PKCS#12 PBE. Parameters that do not parse are left for
+ * OpenSSL to refuse. */
+static int check_kdf(const X509_ALGOR *alg, const char *origin)
+{
+    uint64_t iter = 0, n = 0, r = 0, p = 0;
+    bool ok = true, scrypt = false;
+    if (OBJ_obj2nid(alg->algorithm) != NID_pbes2) {
+        PBEPARAM *pbe = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBEPARAM), alg->parameter);
+        ok = !pbe || at_most(&iter, pbe->iter, ARTSIG_KEY_KDF_ITER_MAX);
+        PBEPARAM_free(pbe);
+    } else {
+        PBE2PARAM *pbe2 = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBE2PARAM), alg->parameter);
+        const X509_ALGOR *kdf = pbe2 ? pbe2->keyfunc : NULL;
+        int nid = kdf ? OBJ_obj2nid(kdf->algorithm) : NID_undef;
+        if (nid == NID_id_pbkdf2) {
+            PBKDF2PARAM *pbkdf2 =
+                ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(PBKDF2PARAM), kdf->parameter);
+            ok = !pbkdf2 || at_most(&iter, pbkdf2->iter, ARTSIG_KEY_KDF_ITER_MAX);
+            PBKDF2PARAM_free(pbkdf2);
+        } else if (nid == NID_id_scrypt) {
+            SCRYPT_PARAMS *sp =
+                ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(SCRYPT_PARAMS), kdf->parameter);
+            const uint64_t max = ARTSIG_KEY_SCRYPT_COST_MAX;
+            /* Each factor within the bound first, so the product cannot wrap. */
+            ok = !sp || (at_most(&n, sp->costParameter, max) && at_most(&r, sp->blockSize, max) &&
+                         at_most(&p, sp->parallelizationParameter, max) && n * r * p <= max);
+            SCRYPT_PARAMS_free(sp);
+            scrypt = true;
+        }
+        PBE2PARAM_free(pbe2);
+    }
+    if (ok)
+        return ARTSIG_OK;
+    if (scrypt)
+        return asig_fail(ARTSIG_ELIMIT, "%s: encrypted key asks for scrypt N*r*p above %d",
+                         origin, ARTSIG_KEY_SCRYPT_COST_MAX);
+    return asig_fail(ARTSIG_ELIMIT, "%s: encrypted key asks for more than %d key derivation "
+                     "iterations", origin, ARTSIG_KEY_KDF_ITER_MAX);
+}
+
+/* check_kdf() on `data` when it is an encrypted PKCS#8 key: DER, or the
+ * first PEM block whatever its label (OpenSSL's decoders look past labels). */
+static int check_encrypted(const uint8_t *data, size_t len, bool pem, const char *origin)
+{
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long der_len = (long)len;
+    ERR_set_mark();
+    if (pem) {
+        BIO *bio = BIO_new_mem_buf(data, (int)len);
+        if (!bio || PEM_read_bio(bio, &name, &header, &der, &der_len) != 1)
+            der_len = 0;
+        BIO_free(bio);
+    }
+    const unsigned char *p = pem ? der : data;
+    X509_SIG *sig = p && der_len > 0 ? d2i_X509_SIG(NULL, &p, der_len) : NULL;
+    const X509_ALGOR *alg = NULL;
+    if (sig)
+        X509_SIG_get0(sig, &alg, NULL);
+    int rc = alg ? check_kdf(alg, origin) : ARTSIG_OK;
+    X509_SIG_free(sig);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    ERR_pop_to_mark();
+    return rc;
+}
+
 /* ---- decoding ------------------------------------------------------------ */
 
 /* One decoding attempt: 1 when a key came out, 0 when none did, -1 when the
@@ -166,6 +245,9 @@ static int decode(EVP_PKEY **out, const uint8_t *data, size_t len, const char *i
 {
     struct pw_bridge *pw = &src->pw;
     static const int selections[] = {EVP_PKEY_KEYPAIR, OSSL_KEYMGMT_SELECT_PUBLIC_KEY};
+    int cost = check_encrypted(data, len, strcmp(input_type, "PEM") == 0, src->origin);
+    if (cost != ARTSIG_OK)
+        return cost;
     ERR_set_mark();
     for (size_t i = 0; i < 2 && pw->state == PW_NOT_ASKED; i++) {
         int rc = try_decode(out, data, len, input_type, selections[i], pw);

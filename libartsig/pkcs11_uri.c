@@ -222,7 +222,9 @@ int asig_p11_uri_parse(struct asig_p11_uri *out, const char *uri)
         if (seg > 0 || next) {
             rc = set_attr(out, p, seg, where, seen);
             if (rc == ARTSIG_OK && !is_pin_value(p, seg)) {
-                char sep = first ? 0 : where == IN_PATH ? ';' : '&';
+                /* The query's '?' only before a query attribute shown: one
+                 * left at the end could not be told from a value's. */
+                char sep = !first ? (where == IN_PATH ? ';' : '&') : where == IN_QUERY ? '?' : 0;
                 shown_add(out->shown, &shown_len, sep, p, seg);
                 first = false;
             }
@@ -231,7 +233,6 @@ int asig_p11_uri_parse(struct asig_p11_uri *out, const char *uri)
         if (!next && where == IN_PATH && query) {
             where = IN_QUERY;
             p = query + 1;
-            shown_add(out->shown, &shown_len, '?', "", 0);
             first = true;
         } else if (!next) {
             break;
@@ -243,8 +244,6 @@ int asig_p11_uri_parse(struct asig_p11_uri *out, const char *uri)
         rc = asig_fail(ARTSIG_EINVAL, "PKCS#11 URI: give module-path or module-name, not both");
     if (rc == ARTSIG_OK && out->pin_value && strlen(out->pin_value) > ARTSIG_PKCS11_PIN_MAX)
         rc = asig_fail(ARTSIG_ELIMIT, "PKCS#11 PIN longer than %d bytes", ARTSIG_PKCS11_PIN_MAX);
-    if (rc == ARTSIG_OK && shown_len > 0 && out->shown[shown_len - 1] == '?')
-        out->shown[--shown_len] = 0;
     if (rc != ARTSIG_OK)
         asig_p11_uri_clear(out);
     return rc;

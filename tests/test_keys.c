@@ -507,6 +507,26 @@ START_TEST(encrypted_pkcs8)
 }
 END_TEST
 
+/* Keys found by fuzzing that ask for hours of key derivation: refused with
+ * ELIMIT at once, whatever the passphrase. */
+START_TEST(hostile_key_derivation_cost)
+{
+    static const char *const hostile[] = {"timeout-pbkdf2-iterations.der",
+                                          "timeout-scrypt-cost.key",
+                                          "timeout-pkcs12-iterations.key"};
+    const char *src = getenv("ARTSIG_SOURCE");
+    ck_assert_ptr_nonnull(src);
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/fuzz/corpus/key/%s", src, hostile[i]);
+        artsig_key *key = NULL;
+        int rc = artsig_key_load_file(&key, path, pass_cb, "correct horse");
+        ck_assert_msg(rc == ARTSIG_ELIMIT, "%s: %d %s", hostile[i], rc, artsig_last_error());
+        ck_assert_ptr_null(key);
+    }
+}
+END_TEST
+
 START_TEST(encrypted_traditional_pem)
 {
     char *rsa = vec_path("keys/rsa3072.pkcs1.key");
@@ -676,6 +696,7 @@ static Suite *keys_suite(void)
     suite_add_tcase(s, tc);
 
     tc = scratch_tcase("passphrase");
+    tcase_add_test(tc, hostile_key_derivation_cost);
     tcase_add_test(tc, encrypted_pkcs8);
     tcase_add_test(tc, encrypted_traditional_pem);
     tcase_add_test(tc, passphrase_ignored_when_not_encrypted);

@@ -27,6 +27,14 @@ typedef enum artsig_key_type {
 #define ARTSIG_RSA_MIN_BITS 2048
 /* Key files larger than this are refused with ARTSIG_ELIMIT. */
 #define ARTSIG_KEY_FILE_MAX (64 * 1024)
+/* An encrypted PKCS#8 key states what deriving its decryption key from the
+ * passphrase costs, and a hostile file could keep a device's CPU busy for
+ * hours. Beyond these it is refused with ARTSIG_ELIMIT before any derivation:
+ * iterations of PBKDF2 (PBES2, what `openssl pkcs8 -v2` writes: 2048) or of a
+ * PKCS#5 v1.5 / PKCS#12 scheme; scrypt's N, r and p, each and as their
+ * product (`openssl pkcs8 -scrypt` writes N 16384, r 8, p 1: 2^17). */
+#define ARTSIG_KEY_KDF_ITER_MAX 2000000
+#define ARTSIG_KEY_SCRYPT_COST_MAX (1 << 20)
 
 /* Asked for the passphrase of an encrypted private key. Write at most `size`
  * bytes into `buf` (no terminator needed) and return the length, or a
