@@ -1,0 +1,108 @@
+#!/bin/sh
+# Memcheck: under valgrind --leak-check=full, with no error and no definite
+# leak allowed, artsig validates every vector artifact with the keys of each
+# of its cases.tsv rows (accepted and refused alike) and reads it (--json)
+# with those of its first row; writes rootfs-images (gzip, lzma) and a
+# module-image with keys; signs an unsigned vector; and artsig-update
+# installs, commits, rolls back and refuses artifacts on a simulated device.
+# Skipped (77) in sanitized builds, where valgrind cannot run; fails when
+# valgrind is missing (scripts/deps.sh installs it).
+BUILD=$1 SRC=$2
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/update_lib.sh"
+
+if [ -n "${ARTSIG_SANITIZED:-}" ]; then
+    echo "SKIP: sanitized build ($ARTSIG_SANITIZED): valgrind cannot run it"
+    exit 77
+fi
+if ! command -v valgrind >/dev/null; then
+    bad "valgrind is needed (scripts/deps.sh installs it)"
+    finish
+    exit
+fi
+
+K=$VEC/keys A=$VEC/artifacts
+runs=0
+# vg WANT DESCRIPTION COMMAND...: COMMAND under memcheck exits with one of
+# the codes in WANT ("0", "1 3"), with no memcheck error (exit 99 otherwise).
+vg() {
+    vg_want=$1 vg_what=$2
+    shift 2
+    runs=$((runs + 1))
+    valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+        --track-fds=no --log-file="$T/vg.log" "$@" >"$T/out" 2>"$T/err"
+    got=$?
+    if [ "$got" -eq 99 ]; then
+        bad "$vg_what: valgrind: $(grep -m 12 '==[0-9]*==' "$T/vg.log" | cut -c 1-200)"
+    else
+        case " $vg_want " in
+        *" $got "*) ok ;;
+        *) bad "$vg_what: exit $got, want $vg_want: $(head -c 300 "$T/err") $(head -c 300 "$T/vg.log")" ;;
+        esac
+    fi
+}
+
+echo "== validate and read --json over the vectors"
+tail -n +2 "$VEC/cases.tsv" >"$T/cases"
+seen=
+while IFS='	' read -r art keys expect what _ <&3; do
+    set --
+    if [ "$keys" != - ]; then
+        for k in $(echo "$keys" | tr , ' '); do set -- "$@" -k "$K/$k"; done
+    fi
+    # A refused case is refused (1) or has a key that cannot be loaded (3).
+    [ "$expect" = ok ] && codes=0 || codes="1 3"
+    vg "$codes" "validate $what" "$ARTSIG" validate --no-progress "$@" "$A/$art"
+    # read adds the facts and the JSON to what validate does: once an artifact.
+    case " $seen " in *" $art "*) continue ;; esac
+    seen="$seen $art"
+    vg "$codes" "read --json $what" "$ARTSIG" read --json --no-progress "$@" "$A/$art"
+done 3<"$T/cases"
+
+echo "== write and sign"
+head -c 20000 /dev/urandom >"$T/img"
+echo one >"$T/a.txt" && echo two >"$T/b.bin"
+printf '#!/bin/sh\nexit 0\n' >"$T/ArtifactInstall_Enter_00"
+vg 0 "write rootfs-image gzip" "$ARTSIG" write rootfs-image -n rel-2 -t sim -f "$T/img" \
+    -k "$K/ecp256.pkcs8.key" -o "$T/gzip.mender" --no-progress
+vg 0 "write rootfs-image lzma" "$ARTSIG" write rootfs-image -n rel-3 -t sim -f "$T/img" \
+    -k "$K/rsa3072.pkcs1.key" --compression lzma -s "$T/ArtifactInstall_Enter_00" \
+    -p app.v:1 -d rootfs-image.version:rel-2 -o "$T/lzma.mender" --no-progress
+vg 0 "write module-image" "$ARTSIG" write module-image -n app-1 -t sim -T my-mod \
+    -f "$T/a.txt" -f "$T/b.bin" -k "$K/ed25519.key" -o "$T/module.mender" --no-progress
+vg 0 "sign an unsigned vector" "$ARTSIG" sign -k "$K/ecp256.sec1.key" -o "$T/signed.mender" \
+    "$A/rootfs-gzip-unsigned.mender"
+# What they wrote is right (outside valgrind: quick).
+for f in gzip:ecp256.pub lzma:rsa3072.pub module:ed25519.pub signed:ecp256.pub; do
+    expect_exit 0 "validate ${f%%:*}" "$ARTSIG" validate -k "$K/${f#*:}" --no-progress "$T/${f%%:*}.mender"
+done
+
+echo "== artsig-update install, commit, refusals"
+KEYS_JSON="\"ArtifactVerifyKey\":\"$K/ecp256.pub\","
+vgupd() { # vgupd WANT DESCRIPTION ARGS...: vg over artsig-update on the device
+    u_want=$1 u_what=$2
+    shift 2
+    vg "$u_want" "$u_what" "$UPD" --config "$DEV/mender.conf" --data "$DATA" "$@"
+}
+new_device sim "$KEYS_JSON"
+vgupd 4 "install" install "$T/gzip.mender"
+if cmp -s "$T/img" "$PB"; then ok; else bad "install: p3 does not hold the image"; fi
+vgupd 0 "commit" commit
+vgupd 0 "show-provides" show-provides
+vgupd 1 "install, wrong key" install "$T/lzma.mender"
+vgupd 1 "install, tampered" install "$A/t-payload-swapped.mender"
+vgupd 1 "install, unsigned" install "$A/rootfs-gzip-unsigned.mender"
+new_device sim "$KEYS_JSON"
+vgupd 4 "install from stdin" install - <"$T/gzip.mender"
+vgupd 0 "rollback" rollback
+# A module-image, through an update module that needs no reboot.
+new_device sim "\"ArtifactVerifyKey\":\"$K/ed25519.pub\","
+printf '#!/bin/sh\ncase $1 in NeedsArtifactReboot) echo No ;; SupportsRollback) echo Yes ;; esac\n' \
+    >"$MODULES/my-mod"
+chmod +x "$MODULES/my-mod"
+vgupd 0 "install a module-image" install "$T/module.mender"
+vgupd 0 "commit the module-image" commit
+expect_provides "module-image installed" artifact_name=app-1
+
+echo "$runs runs under valgrind"
+finish
