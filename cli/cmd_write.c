@@ -518,7 +518,11 @@ static int emit(artsig_writer *w, const struct write_args *a)
         sink.fd = out.fd;
     }
     progress_begin_stream(&sink.progress, "writing artifact", a->progress);
-    int st = artsig_writer_write_cb(w, write_all, &sink);
+    /* Without a meter to feed, the library writes the descriptor itself,
+     * where it can have the kernel copy the staged payloads
+     * (copy_file_range) instead of reading and writing them here. */
+    int st = sink.progress.active ? artsig_writer_write_cb(w, write_all, &sink)
+                                  : artsig_writer_write_fd(w, sink.fd);
     progress_end(&sink.progress);
     if (st != ARTSIG_OK) {
         const char *where = to_stdout ? "stdout" : dest;

@@ -1,5 +1,7 @@
-/* libartsig — create, sign and verify Mender Artifacts.
- * Including this header is all a consumer needs. */
+/** @file
+ * libartsig — create, sign and verify Mender Artifacts.
+ * Including this header is all a consumer needs: it includes every other
+ * public header. Link with `pkg-config --cflags --libs libartsig`. */
 #ifndef ARTSIG_H
 #define ARTSIG_H
 

@@ -22,8 +22,9 @@
 #define SIG_ARCHIVE_MAX (SIG_ENTRY_MAX + 2 * TAR_BLOCK)
 /* Read/write fallback when the kernel cannot copy between the descriptors. */
 #define COPY_BUFFER (128 * 1024)
-/* One copy_file_range call at most; the loop does the rest. */
-#define COPY_KERNEL_MAX ((size_t)1 << 30)
+/* One copy_file_range call at most: the output's writeback is started
+ * between two (asig_writeback_note). */
+#define COPY_KERNEL_MAX ((size_t)ASIG_WRITEBACK_STEP)
 /* A signature's length in bytes tells the key type it can belong to. */
 #define SIG_LEN_64 ASIG_ECDSA_RAW_LEN /* ECDSA P-256 r||s, Ed25519 */
 #define SIG_LEN_RSA_MIN (ARTSIG_RSA_MIN_BITS / 8)
@@ -190,6 +191,7 @@ struct copier {
     int out, in;
     bool kernel; /* copy_file_range still worth trying */
     uint8_t *buf;
+    struct asig_writeback wb;
 };
 
 static int write_all(int fd, const uint8_t *p, size_t len)
@@ -218,6 +220,8 @@ static int copy_range(struct copier *c, off_t from, off_t to)
              * plain path tells that from a file that shrank. */
             if (n <= 0)
                 c->kernel = false;
+            else
+                asig_writeback_note(&c->wb, (uint64_t)n);
             continue;
         }
         n = pread(c->in, c->buf, want < COPY_BUFFER ? want : COPY_BUFFER, pos);
@@ -230,6 +234,7 @@ static int copy_range(struct copier *c, off_t from, off_t to)
         int rc = write_all(c->out, c->buf, (size_t)n);
         if (rc != ARTSIG_OK)
             return rc;
+        asig_writeback_note(&c->wb, (uint64_t)n);
         pos += n;
     }
     return ARTSIG_OK;
@@ -296,7 +301,8 @@ static int sign_copy(int out_fd, int in_fd, unsigned flags, make_signature_fn ma
     if (rc != ARTSIG_OK)
         return rc;
 
-    struct copier c = {.out = out_fd, .in = in_fd, .kernel = true, .buf = malloc(COPY_BUFFER)};
+    struct copier c = {.out = out_fd, .in = in_fd, .kernel = true, .buf = malloc(COPY_BUFFER),
+                       .wb = {.fd = out_fd}};
     if (!c.buf)
         return asig_fail(ARTSIG_ENOMEM, "copy buffer");
     rc = copy_range(&c, start, start + split.head_end);

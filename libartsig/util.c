@@ -203,3 +203,14 @@ int asig_write_all(int fd, const void *data, size_t len)
     }
     return 0;
 }
+
+void asig_writeback_note(struct asig_writeback *wb, uint64_t written)
+{
+    wb->since += written;
+    if (wb->off || wb->since < ASIG_WRITEBACK_STEP)
+        return;
+    wb->since = 0;
+    /* The whole file: pages already on their way to the disk are skipped. */
+    if (sync_file_range(wb->fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0)
+        wb->off = true;
+}

@@ -1036,13 +1036,17 @@ struct outer {
      * file to the output. */
     bool can_splice, splicing;
     off_t splice_from;
+    struct asig_writeback wb; /* of `fd` */
 };
 
 static int out_emit(struct outer *o, const void *data, size_t len)
 {
     if (o->fd >= 0) {
         int err = asig_write_all(o->fd, data, len);
-        return err ? asig_fail(ARTSIG_EIO, "writing the artifact: %s", strerror(err)) : ARTSIG_OK;
+        if (err)
+            return asig_fail(ARTSIG_EIO, "writing the artifact: %s", strerror(err));
+        asig_writeback_note(&o->wb, len);
+        return ARTSIG_OK;
     }
     const uint8_t *p = data;
     while (len) {
@@ -1071,6 +1075,7 @@ static int outer_put(struct tar *t, const void *data, size_t len)
         ssize_t n = copy_file_range(o->stage_fd, &o->splice_from, o->fd, NULL, len, 0);
         if (n > 0) {
             len -= (size_t)n;
+            asig_writeback_note(&o->wb, (uint64_t)n);
             continue;
         }
         if (n < 0 && errno == EINTR)
@@ -1278,7 +1283,8 @@ int artsig_writer_write_fd(artsig_writer *w, int fd)
         return asig_fail(ARTSIG_EINVAL, "artsig_writer_write_fd: %s",
                          w ? "negative file descriptor" : "NULL argument");
     struct stat st;
-    struct outer o = {.fd = fd, .can_splice = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)};
+    struct outer o = {.fd = fd, .can_splice = fstat(fd, &st) == 0 && S_ISREG(st.st_mode),
+                      .wb = {.fd = fd}};
     return write_artifact(w, &o);
 }
 

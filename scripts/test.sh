@@ -4,6 +4,7 @@
 #   build-gcc   gcc, optimised and hardened as released; valgrind.sh runs here
 #   build-asan  clang under AddressSanitizer (leaks checked at every exit) and
 #               UndefinedBehaviorSanitizer (no recovery: any UB fails)
+# then the Debian packages (scripts/deb.sh).
 # Sanitizer reports go to files (build-asan/sanitizer/), so that none can hide
 # behind a test that expects a non-zero exit; any report fails the run.
 # Prints "N passed, N failed" over both runs last.
@@ -18,7 +19,8 @@ build() { # build DIR CC [MESON_OPTION]...
     else CC=$cc meson setup "$dir" -Dwerror=true "$@" >/dev/null; fi
     ninja -C "$dir" >/dev/null
 }
-build build-gcc gcc
+# -Ddocs=enabled: the API reference too, which fails on any undocumented API.
+build build-gcc gcc -Ddocs=enabled
 build build-asan clang -Db_sanitize=address,undefined -Db_lundef=false \
     -Dc_args=-fno-sanitize-recover=all
 
@@ -36,6 +38,9 @@ if [ -n "$(ls "$logs")" ]; then
     for f in "$logs"/*; do echo "== sanitizer report $f"; head -n 60 "$f"; done
     status=1
 fi
+
+# The Debian packages, from a copy of the tree, without running the tests again.
+sh scripts/deb.sh || status=1
 
 python3 - "$logs" build-gcc/meson-logs/testlog.json build-asan/meson-logs/testlog.json <<'PY'
 import json, os, re, sys

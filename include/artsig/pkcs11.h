@@ -1,4 +1,5 @@
-/* libartsig — keys that live in a PKCS#11 token (HSM, smart card, secure
+/** @file
+ * libartsig — keys that live in a PKCS#11 token (HSM, smart card, secure
  * element), named by an RFC 7512 URI. libartsig loads the module itself with
  * dlopen and speaks the PKCS#11 C API; no OpenSSL engine or openssl.cnf. */
 #ifndef ARTSIG_PKCS11_H
@@ -11,16 +12,17 @@
 extern "C" {
 #endif
 
-/* The module to load when the URI has neither module-path nor module-name;
+/** The module to load when the URI has neither module-path nor module-name;
  * without it, p11-kit's proxy module (every module p11-kit knows). */
 #define ARTSIG_PKCS11_MODULE_ENV "ARTSIG_PKCS11_MODULE"
-/* Longer URIs are refused with ARTSIG_ELIMIT. */
+/** Longer URIs are refused with ARTSIG_ELIMIT. */
 #define ARTSIG_PKCS11_URI_MAX 4096
-/* Longer PINs (from pin-value, pin-source or the callback) are refused. */
+/** Longer PINs (from pin-value, pin-source or the callback) are refused. */
 #define ARTSIG_PKCS11_PIN_MAX 256
 
-/* URIs look like
- *   pkcs11:token=signing;object=release;type=private?pin-source=/run/pin
+/** @file
+ * @details URIs look like
+ *   `pkcs11:token=signing;object=release;type=private?pin-source=/run/pin`
  * Path attributes select the token and the object: token, manufacturer,
  * serial, model, library-manufacturer, library-description, slot-id,
  * slot-description, slot-manufacturer, object, id (percent-encoded bytes)
@@ -41,23 +43,25 @@ extern "C" {
  * PIN), EKEYUNSUPPORTED (a key type or curve libartsig does not sign with),
  * EMECHANISM, ETOKEN. */
 
-/* 1 when `s` is a PKCS#11 URI ("pkcs11:" in any case), else 0. */
+/** 1 when `s` is a PKCS#11 URI ("pkcs11:" in any case), else 0. */
 ARTSIG_API int artsig_is_pkcs11_uri(const char *s);
 
-/* Load the public key of the object the URI names: a public key object, a
+/** Load the public key of the object the URI names: a public key object, a
  * certificate, or the public half of a private key object (its own public
  * attributes, else the public key or certificate with the same CKA_ID).
  * The result is an ordinary public artsig_key: it verifies in software and
- * holds no reference to the token. */
+ * holds no reference to the token. On success *out holds one reference, the
+ * caller's. Errors as listed above. */
 ARTSIG_API int artsig_key_load_pkcs11(artsig_key **out, const char *uri,
                                       artsig_passphrase_cb pin, void *userdata);
 
-/* A signer whose private key never leaves the token. RSA signs with
+/** A signer whose private key never leaves the token. RSA signs with
  * CKM_SHA256_RSA_PKCS (or CKM_RSA_PKCS over a DigestInfo), ECDSA P-256 with
  * CKM_ECDSA over the SHA-256 digest, Ed25519 with CKM_EDDSA. Each signature
  * is verified against the key's public half before it is used, when the
  * token reveals it. The session stays open, logged in, until the signer is
- * freed. */
+ * freed. On success *out holds one reference, the caller's
+ * (artsig_signer_free()). Errors as listed above. */
 ARTSIG_API int artsig_signer_new_pkcs11(artsig_signer **out, const char *uri,
                                         artsig_passphrase_cb pin, void *userdata);
 
