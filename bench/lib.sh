@@ -26,6 +26,17 @@ make_payload() {
     done | head -c "$bytes" >"$2"
 }
 
+# make_rootfs_artifact MIB COMPRESSION OUTPUT: a signed rootfs-image artifact
+# of a MIB MiB payload, written by mender-artifact (device type bench-device).
+make_rootfs_artifact() {
+    echo "bench: making a $1 MiB signed $2 artifact (once; cached in $cache)" >&2
+    make_payload "$1" "$3.img"
+    mender-artifact write rootfs-image -f "$3.img" -n "bench-$1M" -t bench-device \
+        -k "$keys/ecp256.sec1.key" --compression "$2" --no-progress -o "$3.tmp" >/dev/null
+    rm -f "$3.img"
+    mv "$3.tmp" "$3"
+}
+
 median() { # median COLUMN FILE
     cut -d ' ' -f "$1" "$2" | sort -n | awk '{ v[NR] = $1 } END {
         print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
@@ -66,11 +77,17 @@ scratch() {
 # timed RESULTS LABEL COMMAND...: run COMMAND under GNU time and append
 # "SECONDS PEAK_KIB" to RESULTS; a failure stops the benchmark with COMMAND's
 # last line. Uses $out (the caller's scratch folder) for time's output.
-timed() {
-    results=$1 label=$2
-    shift 2
-    if ! /usr/bin/time -f '%e %M' -o "$out/time" "$@" >/dev/null 2>"$out/err"; then
-        echo "bench: $label failed: $(tail -n 1 "$out/err")" >&2
+timed() { timed_exit 0 "$@"; }
+
+# timed_exit STATUS RESULTS LABEL COMMAND...: timed, for a COMMAND that
+# succeeds with exit status STATUS (artsig-update install: 4, reboot needed).
+timed_exit() {
+    want=$1 results=$2 label=$3
+    shift 3
+    got=0
+    /usr/bin/time -f '%e %M' -o "$out/time" "$@" >/dev/null 2>"$out/err" || got=$?
+    if [ "$got" -ne "$want" ]; then
+        echo "bench: $label failed (exit $got): $(tail -n 1 "$out/err")" >&2
         exit 1
     fi
     tail -n 1 "$out/time" >>"$results"

@@ -1,6 +1,6 @@
 /* Decompression of header and data members for the reader; never installed.
  *
- * One streaming interface over zlib (gzip), liblzma (xz) and libzstd, plus a
+ * One streaming interface over ISA-L (gzip), liblzma (xz) and libzstd, plus a
  * pass-through for uncompressed members. A member's content must be exactly
  * its compressed stream(s): the decoders check the magic bytes of every stream
  * (gzip members and zstd frames may be concatenated, xz streams too, with xz
@@ -28,8 +28,10 @@ void asig_decoder_free(asig_decoder *d);
 /* Offer the next input bytes in[0, len): *used gets how many were taken
  * (offer the rest again), *out and *out_len the next decoded bytes, which stay
  * valid until the next call. *out_len is 0 only when all of the input was
- * taken. For ASIG_CODEC_NONE the output is the input itself, taken whole;
- * otherwise the decoder keeps a copy of what it took. */
+ * taken: decoded bytes are held back while there is room for more input, so
+ * that the decoder has some at hand while the caller works. For
+ * ASIG_CODEC_NONE the output is the input itself, taken whole; otherwise the
+ * decoder keeps a copy of what it took. */
 int asig_decoder_feed(asig_decoder *d, const uint8_t *in, size_t len, size_t *used,
                       const uint8_t **out, size_t *out_len);
 

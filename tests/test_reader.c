@@ -1100,6 +1100,21 @@ END_TEST
 #define PACKED(ext, cmd)                                                                    \
     "rm data/0000.tar.gz; tar cf - -C inner \"$F\" | " cmd " > data/0000.tar" ext "; "
 
+/* A gzip member of standard input, written field by field: FLG is the first
+ * argument (FHCRC 2, FEXTRA 4, FNAME 8, FCOMMENT 16), and the header CRC is
+ * XORed with the second (0 keeps it right). */
+#define GZIP_FIELDS                                                                         \
+    "python3 -c 'import struct, sys, zlib\n"                                                \
+    "d = sys.stdin.buffer.read(); f = int(sys.argv[1])\n"                                   \
+    "h = bytes([31, 139, 8, f, 0, 0, 0, 0, 0, 255])\n"                                      \
+    "if f & 4: h += struct.pack(\"<H\", 5) + b\"extra\"\n"                                  \
+    "if f & 8: h += b\"name\\0\"\n"                                                          \
+    "if f & 16: h += b\"comment\\0\"\n"                                                      \
+    "if f & 2: h += struct.pack(\"<H\", (zlib.crc32(h) ^ int(sys.argv[2])) & 65535)\n"      \
+    "c = zlib.compressobj(6, zlib.DEFLATED, -15)\n"                                         \
+    "sys.stdout.buffer.write(h + c.compress(d) + c.flush() + "                              \
+    "struct.pack(\"<II\", zlib.crc32(d), len(d)))' "
+
 /* A compressed member must be exactly its stream(s), every check verified. */
 START_TEST(derived_compressed_streams)
 {
@@ -1121,6 +1136,29 @@ START_TEST(derived_compressed_streams)
          ARTSIG_EFORMAT, "data/0000.tar.gz: its gzip data ends early"},
         {PACKED(".gz", "gzip -n") ": > data/0000.tar.gz", ARTSIG_EFORMAT,
          "its gzip data ends early"},
+        {PACKED(".gz", "gzip -n") "head -c 5 data/0000.tar.gz > x; mv x data/0000.tar.gz",
+         ARTSIG_EFORMAT, "data/0000.tar.gz: its gzip data ends early"},
+        {PACKED(".gz", "gzip -n") "head -c 100000 data/0000.tar.gz > x; mv x data/0000.tar.gz",
+         ARTSIG_EFORMAT, "data/0000.tar.gz: its gzip data ends early"},
+        {PACKED(".gz", "gzip -n") "printf '\\037\\213\\010' >> data/0000.tar.gz", ARTSIG_EFORMAT,
+         "data/0000.tar.gz: its gzip data ends early"},
+        /* The header: deflate (CM 8) only, no reserved flag bits, the
+         * optional fields, and the header CRC when FHCRC is set. */
+        {PACKED(".gz", "gzip -n") "flip data/0000.tar.gz 2", ARTSIG_EFORMAT,
+         "data/0000.tar.gz: content is not gzip data"},
+        {PACKED(".gz", "gzip -n") "flip data/0000.tar.gz 3 32", ARTSIG_EFORMAT,
+         "data/0000.tar.gz: gzip header with unused bits set"},
+        {PACKED(".gz", "gzip -n") "gzip -n < /dev/null > z; flip z 3 128; "
+                                  "cat z >> data/0000.tar.gz",
+         ARTSIG_EFORMAT, "gzip header with unused bits set"},
+        {PACKED(".gz", GZIP_FIELDS "30 0"), ARTSIG_OK, ""},
+        {PACKED(".gz", GZIP_FIELDS "2 1"), ARTSIG_EFORMAT,
+         "data/0000.tar.gz: corrupt gzip data (header crc mismatch)"},
+        /* Hundreds of members, so that headers and trailers fall across the
+         * pieces the input comes in. */
+        {"rm data/0000.tar.gz; tar cf t.tar -C inner \"$F\"; split -b 100 t.tar p.; "
+         "for p in p.*; do gzip -n < $p; done > data/0000.tar.gz; rm t.tar p.*",
+         ARTSIG_OK, ""},
         /* xz: streams may follow one another, with stream padding */
         {PACKED(".xz", "xz -T1") "xz -T1 < /dev/null >> data/0000.tar.xz; "
                                  "head -c 8 /dev/zero >> data/0000.tar.xz",

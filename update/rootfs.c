@@ -29,6 +29,13 @@
 #include "update.h"
 
 #define PART_NUMBER_MAX 16
+/* The image goes to the kernel's writeback in chunks of this size as it
+ * streams, and each chunk but the newest is waited for and dropped from the
+ * page cache: writing the flash overlaps download and decompression instead
+ * of all of it waiting for the fsync at the end, dirty memory stays bounded on
+ * a small device, and an image nobody reads back does not evict the running
+ * system's cache. */
+#define WRITE_BEHIND (8 << 20)
 
 struct part {
     const char *path;
@@ -44,6 +51,7 @@ struct rootfs {
     bool regular;      /* a plain file: truncated to the image's size at the end */
     uint64_t capacity; /* bytes the target holds (UINT64_MAX for a plain file) */
     uint64_t expected, written;
+    uint64_t queued; /* bytes handed to writeback, in WRITE_BEHIND chunks */
 };
 
 static int part_from(struct part *p, const char *path, const char *option)
@@ -170,6 +178,25 @@ static int rootfs_file_begin(void *self, const char *name, uint64_t size)
     return UPD_EXIT_OK;
 }
 
+/* Start writing back the chunks complete since the last call, and wait for
+ * the ones before. Only the data: the fsync at the end makes it durable. */
+static int write_behind(struct rootfs *r)
+{
+    for (; r->written - r->queued >= WRITE_BEHIND; r->queued += WRITE_BEHIND) {
+        if (sync_file_range(r->fd, (off_t)r->queued, WRITE_BEHIND, SYNC_FILE_RANGE_WRITE) != 0)
+            return -1;
+        if (r->queued < WRITE_BEHIND)
+            continue;
+        off_t prev = (off_t)(r->queued - WRITE_BEHIND);
+        if (sync_file_range(r->fd, prev, WRITE_BEHIND, SYNC_FILE_RANGE_WAIT_BEFORE |
+                                                           SYNC_FILE_RANGE_WRITE |
+                                                           SYNC_FILE_RANGE_WAIT_AFTER) != 0)
+            return -1;
+        (void)posix_fadvise(r->fd, prev, WRITE_BEHIND, POSIX_FADV_DONTNEED);
+    }
+    return 0;
+}
+
 static int rootfs_file_data(void *self, const void *data, size_t len)
 {
     struct rootfs *r = self;
@@ -178,6 +205,8 @@ static int rootfs_file_data(void *self, const void *data, size_t len)
     if (upd_write_all(r->fd, data, len) != 0)
         return upd_fail("writing %s: %s", r->target.path, strerror(errno));
     r->written += len;
+    if (write_behind(r) != 0)
+        return upd_fail("writing %s: %s", r->target.path, strerror(errno));
     return UPD_EXIT_OK;
 }
 
