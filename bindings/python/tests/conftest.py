@@ -11,6 +11,7 @@ and ARTSIG_SOURCE the source tree. By hand:
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -103,22 +104,6 @@ def read_cases(vec):
     return [dict(zip(header, line.split("\t"))) for line in lines[1:] if line.strip()]
 
 
-def agree(want, got, where=""):
-    """The differences between a meta/*.json document and ours: each key of
-    `want` is in `got` with an equal value (objects compared key by key the
-    same way, lists item by item), as tests/cli_validate.sh compares them."""
-    if isinstance(want, dict):
-        if not isinstance(got, dict):
-            return [f"{where}: {got!r} is not an object"]
-        errs = []
-        for k, v in want.items():
-            if k not in got:
-                errs.append(f"{where}.{k}: missing")
-            else:
-                errs += agree(v, got[k], f"{where}.{k}")
-        return errs
-    if isinstance(want, list):
-        if not isinstance(got, list) or len(got) != len(want):
-            return [f"{where}: {got!r}, want {want!r}"]
-        return [e for i, (w, g) in enumerate(zip(want, got)) for e in agree(w, g, f"{where}[{i}]")]
-    return [] if want == got and type(want) is type(got) else [f"{where}: {got!r}, want {want!r}"]
+# The comparison with meta/*.json is the CLI test's, shared with it.
+sys.path.insert(0, str(SOURCE / "tests"))
+from meta_agree import agree  # noqa: E402,F401
