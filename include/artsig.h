@@ -14,5 +14,6 @@
 #include <artsig/signer.h>
 #include <artsig/writer.h>
 #include <artsig/pkcs11.h>
+#include <artsig/remote.h>
 
 #endif

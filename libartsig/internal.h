@@ -36,6 +36,8 @@ int asig_read_file(uint8_t **out, size_t *len, const char *path, size_t max);
  * "..." when cut. Returns `buf`. */
 #define ASIG_SHOWN_MAX 60
 const char *asig_printable(char buf[static ASIG_SHOWN_MAX + 4], const char *s, size_t len);
+/* The same with room for `max` bytes of text (`buf` holds max + 4). */
+const char *asig_printable_cut(char *buf, size_t max, const char *s, size_t len);
 
 /* Binary search of [lo, hi) of a sequence sorted by strcmp whose i-th name is
  * name_at(seq, i). True, with *pos its index, when `name` is there; else
@@ -72,10 +74,14 @@ struct json_object *asig_jb_strings(struct asig_jb *b, char *const *v, size_t n)
  * from it does not depend on the order of the input. Scalars are shared. */
 struct json_object *asig_jb_sorted(struct asig_jb *b, struct json_object *v);
 
-/* artsig_signer_new_callback whose `userdata` the signer owns: `destroy`
- * (may be NULL) releases it with the signer's last reference. */
+/* artsig_signer_new_callback for the library's own signers (PKCS#11, Cloud
+ * KMS, Vault, a program), which own `userdata`: `destroy` (may be NULL)
+ * releases it with the signer's last reference. `source` ("Vault", "the
+ * token") names the signer in details, and a failing `sign` keeps the
+ * detail it set rather than a generic one. */
 int asig_signer_new_owned(artsig_signer **out, artsig_key_type type, artsig_key *public_key,
-                          artsig_sign_cb sign, void *userdata, void (*destroy)(void *));
+                          artsig_sign_cb sign, void *userdata, void (*destroy)(void *),
+                          const char *source);
 
 /* Mender's ECDSA P-256 encoding: r||s, each half big-endian, zero-padded. */
 #define ASIG_ECDSA_RAW_LEN 64

@@ -845,7 +845,8 @@ int artsig_signer_new_pkcs11(artsig_signer **out, const char *uri, artsig_passph
     if (rc == ARTSIG_OK && public_key_of(&check, ps->s, ps->key, class) != ARTSIG_OK)
         check = NULL;
     if (rc == ARTSIG_OK)
-        rc = asig_signer_new_owned(out, ps->type, check, p11_sign, ps, p11_signer_free);
+        rc = asig_signer_new_owned(out, ps->type, check, p11_sign, ps, p11_signer_free,
+                                   "the token");
     artsig_key_free(check);
     if (rc != ARTSIG_OK) {
         if (ps->s)

@@ -15,6 +15,7 @@ struct artsig_signer {
     artsig_sign_cb sign;
     void *userdata;
     void (*destroy)(void *userdata);
+    const char *source; /* an internal signer's name in details; NULL: a caller's callback */
 };
 
 static int signer_new(artsig_signer **out, artsig_key_type type)
@@ -43,11 +44,12 @@ int artsig_signer_new_key(artsig_signer **out, artsig_key *key)
 int artsig_signer_new_callback(artsig_signer **out, artsig_key_type type,
                                artsig_key *public_key, artsig_sign_cb sign, void *userdata)
 {
-    return asig_signer_new_owned(out, type, public_key, sign, userdata, NULL);
+    return asig_signer_new_owned(out, type, public_key, sign, userdata, NULL, NULL);
 }
 
 int asig_signer_new_owned(artsig_signer **out, artsig_key_type type, artsig_key *public_key,
-                          artsig_sign_cb sign, void *userdata, void (*destroy)(void *))
+                          artsig_sign_cb sign, void *userdata, void (*destroy)(void *),
+                          const char *source)
 {
     if (!out || !sign)
         return asig_fail(ARTSIG_EINVAL, "artsig_signer_new_callback: NULL argument");
@@ -64,6 +66,7 @@ int asig_signer_new_owned(artsig_signer **out, artsig_key_type type, artsig_key 
     (*out)->sign = sign;
     (*out)->userdata = userdata;
     (*out)->destroy = destroy;
+    (*out)->source = source;
     return ARTSIG_OK;
 }
 
@@ -93,15 +96,15 @@ artsig_key_type artsig_signer_type(const artsig_signer *signer)
 
 /* What came back from a callback, in Mender's encoding. Only the length can
  * be checked without a public key; ECDSA DER is turned into r||s. */
-static int normalise(uint8_t *sig, size_t *sig_len, artsig_key_type type)
+static int normalise(uint8_t *sig, size_t *sig_len, artsig_key_type type, const char *source)
 {
     const char *name = artsig_key_type_name(type);
     if (*sig_len == 0 || *sig_len > ARTSIG_SIGNATURE_MAX)
-        return asig_fail(ARTSIG_ESIGFORMAT, "signing callback returned %zu bytes for %s",
-                         *sig_len, name);
+        return asig_fail(ARTSIG_ESIGFORMAT, "%s returned %zu bytes for %s", source, *sig_len,
+                         name);
     if (type == ARTSIG_KEY_ED25519 && *sig_len != crypto_sign_BYTES)
-        return asig_fail(ARTSIG_ESIGFORMAT, "signing callback returned %zu bytes, an %s "
-                         "signature has %d", *sig_len, name, crypto_sign_BYTES);
+        return asig_fail(ARTSIG_ESIGFORMAT, "%s returned %zu bytes, an %s signature has %d",
+                         source, *sig_len, name, crypto_sign_BYTES);
     if (type != ARTSIG_KEY_ECDSA_P256)
         return ARTSIG_OK;
     /* DER is tried first: a 64-byte DER signature exists (short r and s),
@@ -118,18 +121,21 @@ static int normalise(uint8_t *sig, size_t *sig_len, artsig_key_type type)
 static int sign_callback(uint8_t *sig, size_t *sig_len, artsig_signer *signer,
                          const void *msg, size_t msg_len)
 {
+    const char *source = signer->source ? signer->source : "signing callback";
     *sig_len = ARTSIG_SIGNATURE_MAX;
     int rc = signer->sign(sig, sig_len, msg, msg_len, signer->userdata);
     if (rc != ARTSIG_OK) {
         /* Anything but a status is the callback's own refusal. */
         rc = rc < 0 ? rc : ARTSIG_ECANCELLED;
+        if (signer->source)
+            return rc;
         return asig_fail(rc, "signing callback failed: %s", artsig_strerror(rc));
     }
-    rc = normalise(sig, sig_len, signer->type);
+    rc = normalise(sig, sig_len, signer->type, source);
     if (rc == ARTSIG_OK && signer->check &&
         artsig_verify(signer->check, msg, msg_len, sig, *sig_len) != ARTSIG_OK)
-        rc = asig_fail(ARTSIG_EVERIFY,
-                       "the signing callback's signature does not verify with its public key");
+        rc = asig_fail(ARTSIG_EVERIFY, "the signature from %s does not verify with its public key",
+                       source);
     return rc;
 }
 

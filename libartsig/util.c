@@ -53,7 +53,12 @@ int asig_read_file(uint8_t **out, size_t *len, const char *path, size_t max)
 
 const char *asig_printable(char buf[static ASIG_SHOWN_MAX + 4], const char *s, size_t len)
 {
-    size_t n = len < ASIG_SHOWN_MAX ? len : ASIG_SHOWN_MAX;
+    return asig_printable_cut(buf, ASIG_SHOWN_MAX, s, len);
+}
+
+const char *asig_printable_cut(char *buf, size_t max, const char *s, size_t len)
+{
+    size_t n = len < max ? len : max;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         buf[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';

@@ -34,6 +34,9 @@ START_TEST(status_numbers_are_stable)
     ck_assert_int_eq(ARTSIG_ESTATE, -25);
     ck_assert_int_eq(ARTSIG_EPIN, -28);
     ck_assert_int_eq(ARTSIG_ETOKEN, -30);
+    ck_assert_int_eq(ARTSIG_EAUTH, -31);
+    ck_assert_int_eq(ARTSIG_ENETWORK, -32);
+    ck_assert_int_eq(ARTSIG_EREMOTE, -33);
 }
 END_TEST
 

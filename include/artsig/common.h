@@ -73,12 +73,15 @@ typedef enum artsig_status {
     ARTSIG_ENOTOKEN = -27,       /**< no PKCS#11 token present that matches the URI */
     ARTSIG_EPIN = -28,           /**< PKCS#11 PIN missing, wrong or locked */
     ARTSIG_EMECHANISM = -29,     /**< the token cannot do the signing mechanism the key needs */
-    ARTSIG_ETOKEN = -30          /**< the PKCS#11 module or token reported an unexpected error */
+    ARTSIG_ETOKEN = -30,         /**< the PKCS#11 module or token reported an unexpected error */
+    ARTSIG_EAUTH = -31,          /**< a signing service has no credentials or refuses them (HTTP 401, 403) */
+    ARTSIG_ENETWORK = -32,       /**< a signing service cannot be reached, or did not answer in time */
+    ARTSIG_EREMOTE = -33         /**< a signing service or program failed, or its answer is malformed or corrupted */
 } artsig_status;
 
 /** The most negative status this version defines; later versions only add
  * codes below it, never renumber. */
-#define ARTSIG_STATUS_LAST ARTSIG_ETOKEN
+#define ARTSIG_STATUS_LAST ARTSIG_EREMOTE
 
 /** A static, human-readable description of a status code (never NULL; an
  * unknown code gets a generic text). Thread-safe. */

@@ -1,0 +1,393 @@
+/* Settings and the HTTPS client of the remote signers (Cloud KMS, Vault). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <isa-l/crc.h>
+#include <json-c/json.h>
+#include <sodium.h>
+
+#include "remote.h"
+
+#define OPTION_COUNT (ARTSIG_REMOTE_TIMEOUT + 1)
+#define TIMEOUT_MAX 3600
+#define HEADERS_MAX 8
+
+struct artsig_remote_config {
+    char *value[OPTION_COUNT];
+};
+
+/* Numbers are checked when they are set, so that a typo fails where it was
+ * made rather than at the first request. */
+static int parse_number(unsigned long *out, artsig_remote_option option, const char *text)
+{
+    unsigned long max = option == ARTSIG_REMOTE_TIMEOUT ? TIMEOUT_MAX : UINT32_MAX;
+    char *end;
+    errno = 0;
+    unsigned long v = text[0] >= '0' && text[0] <= '9' ? strtoul(text, &end, 10) : 0;
+    if (v == 0 || errno || *end || v > max)
+        return ARTSIG_EINVAL;
+    *out = v;
+    return ARTSIG_OK;
+}
+
+static bool numeric(artsig_remote_option option)
+{
+    return option == ARTSIG_REMOTE_TIMEOUT || option == ARTSIG_REMOTE_KEY_VERSION;
+}
+
+static void wipe_free(char *s)
+{
+    if (s) {
+        sodium_memzero(s, strlen(s));
+        free(s);
+    }
+}
+
+int artsig_remote_config_new(artsig_remote_config **out)
+{
+    if (!out)
+        return asig_fail(ARTSIG_EINVAL, "artsig_remote_config_new: NULL argument");
+    *out = calloc(1, sizeof **out);
+    return *out ? ARTSIG_OK : asig_fail(ARTSIG_ENOMEM, "new remote configuration");
+}
+
+void artsig_remote_config_free(artsig_remote_config *cfg)
+{
+    if (!cfg)
+        return;
+    for (size_t i = 0; i < OPTION_COUNT; i++)
+        wipe_free(cfg->value[i]);
+    free(cfg);
+}
+
+int artsig_remote_config_set(artsig_remote_config *cfg, artsig_remote_option option,
+                             const char *value)
+{
+    if (!cfg)
+        return asig_fail(ARTSIG_EINVAL, "artsig_remote_config_set: NULL configuration");
+    if ((unsigned)option >= OPTION_COUNT)
+        return asig_fail(ARTSIG_EINVAL, "unknown remote signer option %d", (int)option);
+    unsigned long n;
+    if (value && numeric(option) && parse_number(&n, option, value) != ARTSIG_OK)
+        return asig_fail(ARTSIG_EINVAL, "%s is not a number from 1 to %lu",
+                         option == ARTSIG_REMOTE_TIMEOUT ? "timeout" : "key version",
+                         option == ARTSIG_REMOTE_TIMEOUT ? (unsigned long)TIMEOUT_MAX
+                                                         : (unsigned long)UINT32_MAX);
+    char *copy = NULL;
+    if (value && !(copy = strdup(value)))
+        return asig_fail(ARTSIG_ENOMEM, "remote signer option");
+    wipe_free(cfg->value[option]);
+    cfg->value[option] = copy;
+    return ARTSIG_OK;
+}
+
+static const char *setting(const artsig_remote_config *cfg, artsig_remote_option option,
+                           const char *env)
+{
+    if (cfg && cfg->value[option])
+        return cfg->value[option];
+    const char *v = env ? getenv(env) : NULL;
+    /* An empty variable is how shells unset a setting for one command. */
+    return v && *v ? v : NULL;
+}
+
+int asig_remote_setting(char **out, const artsig_remote_config *cfg, artsig_remote_option option,
+                        const char *env, const char *fallback)
+{
+    const char *v = setting(cfg, option, env);
+    if (!v)
+        v = fallback;
+    *out = NULL;
+    if (v && !(*out = strdup(v)))
+        return asig_fail(ARTSIG_ENOMEM, "remote signer setting");
+    return ARTSIG_OK;
+}
+
+int asig_remote_number(unsigned long *out, const artsig_remote_config *cfg,
+                       artsig_remote_option option, const char *env, unsigned long fallback)
+{
+    const char *v = setting(cfg, option, env);
+    *out = fallback;
+    if (v && parse_number(out, option, v) != ARTSIG_OK)
+        return asig_fail(ARTSIG_EINVAL, "%s=%s is not a number from 1 to %lu", env, v,
+                         option == ARTSIG_REMOTE_TIMEOUT ? (unsigned long)TIMEOUT_MAX
+                                                         : (unsigned long)UINT32_MAX);
+    return ARTSIG_OK;
+}
+
+int asig_http_init(struct asig_http *h, const char *service, unsigned long timeout_s,
+                   const char *ca_file)
+{
+    *h = (struct asig_http){NULL, service, timeout_s, NULL};
+    if (ca_file && !(h->ca_file = strdup(ca_file)))
+        return asig_fail(ARTSIG_ENOMEM, "%s client", service);
+    /* curl_easy_init runs curl_global_init once, thread-safely since 7.84. */
+    if (!(h->curl = curl_easy_init())) {
+        asig_http_cleanup(h);
+        return asig_fail(ARTSIG_EREMOTE, "%s: libcurl cannot start", service);
+    }
+    return ARTSIG_OK;
+}
+
+void asig_http_cleanup(struct asig_http *h)
+{
+    curl_easy_cleanup(h->curl);
+    free(h->ca_file);
+    h->curl = NULL;
+    h->ca_file = NULL;
+}
+
+static bool loopback_host(const char *host)
+{
+    if (strcasecmp(host, "localhost") == 0)
+        return true;
+    struct in_addr v4;
+    if (inet_pton(AF_INET, host, &v4) == 1)
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    char bare[INET6_ADDRSTRLEN];
+    size_t len = strlen(host);
+    struct in6_addr v6;
+    if (len < 3 || len - 2 >= sizeof bare || host[0] != '[' || host[len - 1] != ']')
+        return false;
+    memcpy(bare, host + 1, len - 2);
+    bare[len - 2] = '\0';
+    return inet_pton(AF_INET6, bare, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+int asig_http_url_allowed(const char *url, const char *what, bool plain_ok)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    if (!u)
+        return asig_fail(ARTSIG_ENOMEM, "%s", what);
+    int rc = ARTSIG_OK;
+    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        rc = asig_fail(ARTSIG_EINVAL, "%s is not a URL", what);
+    else if (strcmp(scheme, "https") != 0 &&
+             !(strcmp(scheme, "http") == 0 && (plain_ok || loopback_host(host))))
+        rc = asig_fail(ARTSIG_EINVAL, "%s must be an https:// URL (plain http only to a loopback "
+                       "address, as the token would travel in the clear)", what);
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* The body grows by whole copies so that no freed block keeps a token. */
+struct sink {
+    struct asig_http_answer *a;
+    size_t cap;
+    bool too_big;
+};
+
+static size_t sink_write(char *data, size_t size, size_t n, void *userdata)
+{
+    struct sink *s = userdata;
+    size_t len = size * n;
+    if (len > ASIG_HTTP_BODY_MAX - s->a->len) {
+        s->too_big = true;
+        return 0;
+    }
+    if (s->a->len + len + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->a->len + len + 1)
+            cap *= 2;
+        char *grown = malloc(cap);
+        if (!grown)
+            return 0;
+        if (s->a->body) {
+            memcpy(grown, s->a->body, s->a->len);
+            sodium_memzero(s->a->body, s->cap);
+            free(s->a->body);
+        }
+        s->a->body = grown;
+        s->cap = cap;
+    }
+    memcpy(s->a->body + s->a->len, data, len);
+    s->a->len += len;
+    s->a->body[s->a->len] = '\0';
+    return len;
+}
+
+int asig_http_call(struct asig_http_answer *out, struct asig_http *h, const char *what,
+                   const char *method, const char *url, const char *const *headers,
+                   const char *body)
+{
+    *out = (struct asig_http_answer){0, NULL, 0};
+    /* The list is built here rather than with curl_slist_append, which would
+     * keep unwiped copies of a token. */
+    struct curl_slist list[HEADERS_MAX + 1];
+    struct curl_slist *first = NULL, **link = &first;
+    bool typed = false;
+    size_t n = 0;
+    for (; headers && headers[n]; n++) {
+        if (n == HEADERS_MAX)
+            return asig_fail(ARTSIG_EINVAL, "%s %s: too many headers", h->service, what);
+        typed |= strncasecmp(headers[n], "Content-Type:", 13) == 0;
+        list[n] = (struct curl_slist){(char *)headers[n], NULL};
+        *link = &list[n];
+        link = &list[n].next;
+    }
+    if (body && !typed) {
+        list[n] = (struct curl_slist){(char *)"Content-Type: application/json", NULL};
+        *link = &list[n];
+    }
+
+    CURL *c = h->curl;
+    char error[CURL_ERROR_SIZE] = "";
+    struct sink sink = {out, 0, false};
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)h->timeout_s);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "libartsig/" ARTSIG_VERSION_STRING);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, first);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+    if (h->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (strcmp(method, body ? "POST" : "GET") != 0)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+
+    CURLcode res = curl_easy_perform(c);
+    /* The handle keeps pointers to this frame's headers and buffers. */
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    if (res == CURLE_OK) {
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+        if (!out->body && !(out->body = calloc(1, 1)))
+            res = CURLE_OUT_OF_MEMORY;
+        else
+            return ARTSIG_OK;
+    }
+    int rc;
+    if (sink.too_big)
+        rc = asig_fail(ARTSIG_ELIMIT, "%s %s: answer larger than %zu bytes", h->service, what,
+                       ASIG_HTTP_BODY_MAX);
+    else if (res == CURLE_OUT_OF_MEMORY || res == CURLE_WRITE_ERROR)
+        rc = asig_fail(ARTSIG_ENOMEM, "%s %s: answer", h->service, what);
+    else
+        rc = asig_fail(ARTSIG_ENETWORK, "%s %s: %s", h->service, what,
+                       *error ? error : curl_easy_strerror(res));
+    asig_http_answer_clear(out);
+    return rc;
+}
+
+void asig_http_answer_clear(struct asig_http_answer *a)
+{
+    if (a->body) {
+        sodium_memzero(a->body, a->len);
+        free(a->body);
+    }
+    *a = (struct asig_http_answer){0, NULL, 0};
+}
+
+/* The service's own words: Google's error.message, or Vault's errors[]
+ * (joined by "; "). NULL when the body has neither. */
+static const char *service_message(json_object *root, char *buf, size_t size)
+{
+    json_object *err, *v;
+    if (json_object_object_get_ex(root, "error", &err) &&
+        json_object_object_get_ex(err, "message", &v) && json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    if (!json_object_object_get_ex(root, "errors", &err) ||
+        !json_object_is_type(err, json_type_array) || json_object_array_length(err) == 0)
+        return NULL;
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < json_object_array_length(err) && used < size; i++) {
+        const char *s = json_object_get_string(json_object_array_get_idx(err, i));
+        int w = snprintf(buf + used, size - used, "%s%s", i ? "; " : "", s ? s : "");
+        used += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+#define MESSAGE_SHOWN_MAX 200
+
+int asig_http_fail(const struct asig_http *h, const struct asig_http_answer *a, const char *what)
+{
+    int status = a->status == 401 || a->status == 403 ? ARTSIG_EAUTH
+                 : a->status == 404                   ? ARTSIG_ENOTFOUND
+                                                      : ARTSIG_EREMOTE;
+    json_object *root = json_tokener_parse(a->body ? a->body : "");
+    char joined[MESSAGE_SHOWN_MAX + 1], shown[MESSAGE_SHOWN_MAX + 4];
+    const char *msg = root ? service_message(root, joined, sizeof joined) : NULL;
+    if (msg && *msg)
+        asig_fail(status, "%s %s: HTTP %ld: %s", h->service, what, a->status,
+                  asig_printable_cut(shown, MESSAGE_SHOWN_MAX, msg, strlen(msg)));
+    else
+        asig_fail(status, "%s %s: HTTP %ld", h->service, what, a->status);
+    json_object_put(root);
+    return status;
+}
+
+int asig_http_json(json_object **out, const struct asig_http *h,
+                   const struct asig_http_answer *a, const char *what)
+{
+    enum json_tokener_error jerr = json_tokener_success;
+    *out = NULL;
+    json_tokener *tok = json_tokener_new();
+    if (!tok)
+        return asig_fail(ARTSIG_ENOMEM, "%s %s: answer", h->service, what);
+    json_object *root = json_tokener_parse_ex(tok, a->body, (int)a->len);
+    jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (!root || jerr != json_tokener_success || end != a->len ||
+        !json_object_is_type(root, json_type_object)) {
+        json_object_put(root);
+        return asig_fail(ARTSIG_EREMOTE, "%s %s: malformed answer (%s)", h->service, what,
+                         root && jerr == json_tokener_success ? "not one JSON object"
+                                                              : json_tokener_error_desc(jerr));
+    }
+    *out = root;
+    return ARTSIG_OK;
+}
+
+uint32_t asig_crc32c(const void *data, size_t len)
+{
+    /* ISA-L's CRC takes an int length and leaves the customary pre- and
+     * post-inversion to the caller. */
+    uint32_t crc = 0xffffffffu;
+    const unsigned char *p = data;
+    while (len > 0) {
+        int step = len > INT_MAX ? INT_MAX : (int)len;
+        crc = crc32_iscsi((unsigned char *)p, step, crc);
+        p += step;
+        len -= (size_t)step;
+    }
+    return crc ^ 0xffffffffu;
+}
+
+int asig_remote_public_key(artsig_key **out, const char *service, const char *pem,
+                           artsig_key_type expect)
+{
+    *out = NULL;
+    int rc = artsig_key_load_mem(out, pem, strlen(pem), NULL, NULL);
+    if (rc != ARTSIG_OK)
+        return asig_fail(ARTSIG_EREMOTE, "%s: the public key is unusable (%s)", service,
+                         artsig_last_error());
+    if (artsig_key_get_type(*out) != expect) {
+        artsig_key_type got = artsig_key_get_type(*out);
+        artsig_key_free(*out);
+        *out = NULL;
+        return asig_fail(ARTSIG_EKEYUNSUPPORTED, "%s: the public key is %s, not %s", service,
+                         artsig_key_type_name(got), artsig_key_type_name(expect));
+    }
+    return ARTSIG_OK;
+}
