@@ -107,6 +107,9 @@ struct asig_writeback {
 };
 void asig_writeback_note(struct asig_writeback *wb, uint64_t written);
 
+/* Wipe a NUL-terminated secret (a token, a PIN) and free it. NULL is a no-op. */
+void asig_wipe_free(char *s);
+
 /* libsodium must be initialised once before use; cheap after the first call. */
 int asig_sodium_ready(void);
 

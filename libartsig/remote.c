@@ -15,6 +15,7 @@
 
 #define OPTION_COUNT (ARTSIG_REMOTE_TIMEOUT + 1)
 #define TIMEOUT_MAX 3600
+#define DEFAULT_TIMEOUT_S 30
 #define HEADERS_MAX 8
 
 struct artsig_remote_config {
@@ -40,14 +41,6 @@ static bool numeric(artsig_remote_option option)
     return option == ARTSIG_REMOTE_TIMEOUT || option == ARTSIG_REMOTE_KEY_VERSION;
 }
 
-static void wipe_free(char *s)
-{
-    if (s) {
-        sodium_memzero(s, strlen(s));
-        free(s);
-    }
-}
-
 int artsig_remote_config_new(artsig_remote_config **out)
 {
     if (!out)
@@ -61,7 +54,7 @@ void artsig_remote_config_free(artsig_remote_config *cfg)
     if (!cfg)
         return;
     for (size_t i = 0; i < OPTION_COUNT; i++)
-        wipe_free(cfg->value[i]);
+        asig_wipe_free(cfg->value[i]);
     free(cfg);
 }
 
@@ -81,7 +74,7 @@ int artsig_remote_config_set(artsig_remote_config *cfg, artsig_remote_option opt
     char *copy = NULL;
     if (value && !(copy = strdup(value)))
         return asig_fail(ARTSIG_ENOMEM, "remote signer option");
-    wipe_free(cfg->value[option]);
+    asig_wipe_free(cfg->value[option]);
     cfg->value[option] = copy;
     return ARTSIG_OK;
 }
@@ -108,6 +101,24 @@ int asig_remote_setting(char **out, const artsig_remote_config *cfg, artsig_remo
     return ARTSIG_OK;
 }
 
+int asig_remote_endpoint(char **out, const artsig_remote_config *cfg, const char *env,
+                         const char *fallback)
+{
+    int rc = asig_remote_setting(out, cfg, ARTSIG_REMOTE_ENDPOINT, env, fallback);
+    if (rc != ARTSIG_OK || !*out)
+        return rc;
+    size_t len = strlen(*out);
+    while (len > 0 && (*out)[len - 1] == '/')
+        (*out)[--len] = '\0';
+    rc = asig_http_url_allowed(*out, cfg && cfg->value[ARTSIG_REMOTE_ENDPOINT]
+                                         ? "the endpoint" : env, false);
+    if (rc != ARTSIG_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int asig_remote_number(unsigned long *out, const artsig_remote_config *cfg,
                        artsig_remote_option option, const char *env, unsigned long fallback)
 {
@@ -120,18 +131,20 @@ int asig_remote_number(unsigned long *out, const artsig_remote_config *cfg,
     return ARTSIG_OK;
 }
 
-int asig_http_init(struct asig_http *h, const char *service, unsigned long timeout_s,
-                   const char *ca_file)
+int asig_http_init(struct asig_http *h, const char *service, const artsig_remote_config *cfg,
+                   const char *ca_env)
 {
-    *h = (struct asig_http){NULL, service, timeout_s, NULL};
-    if (ca_file && !(h->ca_file = strdup(ca_file)))
-        return asig_fail(ARTSIG_ENOMEM, "%s client", service);
+    *h = (struct asig_http){NULL, service, 0, NULL};
+    int rc = asig_remote_number(&h->timeout_s, cfg, ARTSIG_REMOTE_TIMEOUT,
+                                "ARTSIG_REMOTE_TIMEOUT", DEFAULT_TIMEOUT_S);
+    if (rc == ARTSIG_OK)
+        rc = asig_remote_setting(&h->ca_file, cfg, ARTSIG_REMOTE_CA_FILE, ca_env, NULL);
     /* curl_easy_init runs curl_global_init once, thread-safely since 7.84. */
-    if (!(h->curl = curl_easy_init())) {
+    if (rc == ARTSIG_OK && !(h->curl = curl_easy_init()))
+        rc = asig_fail(ARTSIG_EREMOTE, "%s: libcurl cannot start", service);
+    if (rc != ARTSIG_OK)
         asig_http_cleanup(h);
-        return asig_fail(ARTSIG_EREMOTE, "%s: libcurl cannot start", service);
-    }
-    return ARTSIG_OK;
+    return rc;
 }
 
 void asig_http_cleanup(struct asig_http *h)
@@ -180,9 +193,23 @@ int asig_http_url_allowed(const char *url, const char *what, bool plain_ok)
     return rc;
 }
 
+bool asig_http_token_text(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+            return false;
+    return len > 0;
+}
+
+struct answer {
+    long status;
+    char *body; /* NUL-terminated, `len` bytes before the NUL */
+    size_t len;
+};
+
 /* The body grows by whole copies so that no freed block keeps a token. */
 struct sink {
-    struct asig_http_answer *a;
+    struct answer *a;
     size_t cap;
     bool too_big;
 };
@@ -216,11 +243,20 @@ static size_t sink_write(char *data, size_t size, size_t n, void *userdata)
     return len;
 }
 
-int asig_http_call(struct asig_http_answer *out, struct asig_http *h, const char *what,
-                   const char *method, const char *url, const char *const *headers,
-                   const char *body)
+static void answer_clear(struct answer *a)
 {
-    *out = (struct asig_http_answer){0, NULL, 0};
+    if (a->body) {
+        sodium_memzero(a->body, a->len);
+        free(a->body);
+    }
+    *a = (struct answer){0, NULL, 0};
+}
+
+static int http_call(struct answer *out, struct asig_http *h, const char *what,
+                     const char *method, const char *url, const char *const *headers,
+                     const char *body)
+{
+    *out = (struct answer){0, NULL, 0};
     /* The list is built here rather than with curl_slist_append, which would
      * keep unwiped copies of a token. */
     struct curl_slist list[HEADERS_MAX + 1];
@@ -230,6 +266,9 @@ int asig_http_call(struct asig_http_answer *out, struct asig_http *h, const char
     for (; headers && headers[n]; n++) {
         if (n == HEADERS_MAX)
             return asig_fail(ARTSIG_EINVAL, "%s %s: too many headers", h->service, what);
+        if (strpbrk(headers[n], "\r\n"))
+            return asig_fail(ARTSIG_EINVAL, "%s %s: a header line holds a line break",
+                             h->service, what);
         typed |= strncasecmp(headers[n], "Content-Type:", 13) == 0;
         list[n] = (struct curl_slist){(char *)headers[n], NULL};
         *link = &list[n];
@@ -283,29 +322,23 @@ int asig_http_call(struct asig_http_answer *out, struct asig_http *h, const char
     else
         rc = asig_fail(ARTSIG_ENETWORK, "%s %s: %s", h->service, what,
                        *error ? error : curl_easy_strerror(res));
-    asig_http_answer_clear(out);
+    answer_clear(out);
     return rc;
 }
 
-void asig_http_answer_clear(struct asig_http_answer *a)
-{
-    if (a->body) {
-        sodium_memzero(a->body, a->len);
-        free(a->body);
-    }
-    *a = (struct asig_http_answer){0, NULL, 0};
-}
-
-/* The service's own words: Google's error.message, or Vault's errors[]
- * (joined by "; "). NULL when the body has neither. */
+/* The service's own words: Google's error.message, OAuth's
+ * error_description (or its error code), or Vault's errors[] (joined by
+ * "; "). NULL when the body has none of them. */
 static const char *service_message(json_object *root, char *buf, size_t size)
 {
-    json_object *err, *v;
-    if (json_object_object_get_ex(root, "error", &err) &&
-        json_object_object_get_ex(err, "message", &v) && json_object_is_type(v, json_type_string))
+    json_object *err = asig_json_member(root, "error", json_type_object), *v;
+    if (err && (v = asig_json_member(err, "message", json_type_string)))
         return json_object_get_string(v);
-    if (!json_object_object_get_ex(root, "errors", &err) ||
-        !json_object_is_type(err, json_type_array) || json_object_array_length(err) == 0)
+    if ((v = asig_json_member(root, "error_description", json_type_string)) ||
+        (v = asig_json_member(root, "error", json_type_string)))
+        return json_object_get_string(v);
+    err = asig_json_member(root, "errors", json_type_array);
+    if (!err || json_object_array_length(err) == 0)
         return NULL;
     size_t used = 0;
     buf[0] = '\0';
@@ -319,12 +352,17 @@ static const char *service_message(json_object *root, char *buf, size_t size)
 
 #define MESSAGE_SHOWN_MAX 200
 
-int asig_http_fail(const struct asig_http *h, const struct asig_http_answer *a, const char *what)
+/* An answer whose status is not 2xx, as the status it maps to. An OAuth
+ * token endpoint refuses bad credentials with 400 and {"error":"invalid_…"}. */
+static int http_fail(const struct asig_http *h, const struct answer *a,
+                     const char *what)
 {
-    int status = a->status == 401 || a->status == 403 ? ARTSIG_EAUTH
-                 : a->status == 404                   ? ARTSIG_ENOTFOUND
-                                                      : ARTSIG_EREMOTE;
     json_object *root = json_tokener_parse(a->body ? a->body : "");
+    bool oauth = asig_json_member(root, "error", json_type_string) != NULL;
+    int status = a->status == 401 || a->status == 403 || (a->status == 400 && oauth)
+                     ? ARTSIG_EAUTH
+                 : a->status == 404 ? ARTSIG_ENOTFOUND
+                                    : ARTSIG_EREMOTE;
     char joined[MESSAGE_SHOWN_MAX + 1], shown[MESSAGE_SHOWN_MAX + 4];
     const char *msg = root ? service_message(root, joined, sizeof joined) : NULL;
     if (msg && *msg)
@@ -336,27 +374,53 @@ int asig_http_fail(const struct asig_http *h, const struct asig_http_answer *a, 
     return status;
 }
 
-int asig_http_json(json_object **out, const struct asig_http *h,
-                   const struct asig_http_answer *a, const char *what)
+static int answer_json(json_object **out, const struct asig_http *h,
+                       const struct answer *a, const char *what)
 {
-    enum json_tokener_error jerr = json_tokener_success;
     *out = NULL;
+    if (a->status < 200 || a->status > 299)
+        return http_fail(h, a, what);
     json_tokener *tok = json_tokener_new();
     if (!tok)
         return asig_fail(ARTSIG_ENOMEM, "%s %s: answer", h->service, what);
     json_object *root = json_tokener_parse_ex(tok, a->body, (int)a->len);
-    jerr = json_tokener_get_error(tok);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
     if (!root || jerr != json_tokener_success || end != a->len ||
         !json_object_is_type(root, json_type_object)) {
         json_object_put(root);
-        return asig_fail(ARTSIG_EREMOTE, "%s %s: malformed answer (%s)", h->service, what,
-                         root && jerr == json_tokener_success ? "not one JSON object"
-                                                              : json_tokener_error_desc(jerr));
+        return asig_remote_malformed(h->service, what,
+                                     root && jerr == json_tokener_success
+                                         ? "not one JSON object"
+                                         : json_tokener_error_desc(jerr));
     }
     *out = root;
     return ARTSIG_OK;
+}
+
+int asig_http_call_json(json_object **out, struct asig_http *h, const char *what,
+                        const char *method, const char *url, const char *const *headers,
+                        const char *body)
+{
+    struct answer a;
+    *out = NULL;
+    int rc = http_call(&a, h, what, method, url, headers, body);
+    if (rc == ARTSIG_OK)
+        rc = answer_json(out, h, &a, what);
+    answer_clear(&a);
+    return rc;
+}
+
+json_object *asig_json_member(json_object *obj, const char *key, json_type type)
+{
+    json_object *v;
+    return json_object_object_get_ex(obj, key, &v) && json_object_is_type(v, type) ? v : NULL;
+}
+
+int asig_remote_malformed(const char *service, const char *what, const char *why)
+{
+    return asig_fail(ARTSIG_EREMOTE, "%s %s: malformed answer (%s)", service, what, why);
 }
 
 uint32_t asig_crc32c(const void *data, size_t len)

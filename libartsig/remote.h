@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json_types.h>
+
 #include "internal.h"
 
 /* A setting: the value set in `cfg` (may be NULL), else $`env` (env may be
@@ -21,6 +23,13 @@ int asig_remote_setting(char **out, const artsig_remote_config *cfg, artsig_remo
 int asig_remote_number(unsigned long *out, const artsig_remote_config *cfg,
                        artsig_remote_option option, const char *env, unsigned long fallback);
 
+/* The service's base URL: the setting as asig_remote_setting gives it,
+ * without trailing '/', checked with asig_http_url_allowed (plain http only
+ * to loopback). A refusal names `env`, or the option when the value was set
+ * in `cfg`. */
+int asig_remote_endpoint(char **out, const artsig_remote_config *cfg, const char *env,
+                         const char *fallback);
+
 /* Bodies larger than this are refused with ELIMIT (public keys, tokens and
  * signatures are a few KiB). */
 #define ASIG_HTTP_BODY_MAX ((size_t)1 << 20)
@@ -34,10 +43,11 @@ struct asig_http {
     unsigned long timeout_s;
     char *ca_file;
 };
-/* timeout_s: seconds for a whole request; ca_file may be NULL (system
- * store). ENOMEM, or EREMOTE when libcurl cannot start. */
-int asig_http_init(struct asig_http *h, const char *service, unsigned long timeout_s,
-                   const char *ca_file);
+/* A client with the timeout (ARTSIG_REMOTE_TIMEOUT) and the CA file
+ * (ARTSIG_REMOTE_CA_FILE, else $`ca_env`, which may be NULL; else the system
+ * store) of `cfg`. EINVAL, ENOMEM, or EREMOTE when libcurl cannot start. */
+int asig_http_init(struct asig_http *h, const char *service, const artsig_remote_config *cfg,
+                   const char *ca_env);
 void asig_http_cleanup(struct asig_http *h);
 
 /* https://, or http:// to a loopback host (127.0.0.0/8, [::1], localhost),
@@ -45,34 +55,32 @@ void asig_http_cleanup(struct asig_http *h);
  * (e.g. "ARTSIG_GCP_KMS_ENDPOINT"). */
 int asig_http_url_allowed(const char *url, const char *what, bool plain_ok);
 
-struct asig_http_answer {
-    long status;
-    char *body; /* NUL-terminated, `len` bytes before the NUL */
-    size_t len;
-};
-/* One request: `method` "GET" or "POST", `headers` a NULL-terminated list of
- * "Name: value" lines (may hold a token: the library's own copies are
- * wiped), `body` sent as application/json when not NULL (unless the
- * headers name another Content-Type). `what` names the
- * call in details ("asymmetricSign"). Any HTTP status is a success here;
- * failures are ENETWORK (connection, TLS, timeout), ELIMIT, ENOMEM. The URL
- * must already have passed asig_http_url_allowed. */
-int asig_http_call(struct asig_http_answer *out, struct asig_http *h, const char *what,
-                   const char *method, const char *url, const char *const *headers,
-                   const char *body);
-/* Wipe and free the body (answers carry tokens). */
-void asig_http_answer_clear(struct asig_http_answer *a);
+/* Whether `len` bytes are fit for a header value such as a token: visible
+ * ASCII only, as a space or control character could start another header. */
+bool asig_http_token_text(const char *s, size_t len);
 
-/* For an answer whose status is not 2xx: 401 and 403 are EAUTH, 404
- * ENOTFOUND, anything else EREMOTE; the detail is "<service> <what>: HTTP
- * <code>" and the service's own message when the body is Google's
- * {"error":{"message":…}} or Vault's {"errors":[…]}. */
-int asig_http_fail(const struct asig_http *h, const struct asig_http_answer *a, const char *what);
-/* A 2xx answer's body as a JSON object (the caller puts it); EREMOTE
- * "<service> <what>: malformed answer (…)" otherwise. */
-struct json_object;
-int asig_http_json(struct json_object **out, const struct asig_http *h,
-                   const struct asig_http_answer *a, const char *what);
+/* One request: `method` "GET" or "POST", `headers` a NULL-terminated list
+ * of "Name: value" lines (may hold a token: the library's own copies are
+ * wiped; a line with CR or LF is refused with EINVAL), `body` sent as
+ * application/json when not NULL (unless the headers name another
+ * Content-Type). `what` names the call in details ("asymmetricSign"). The
+ * URL must already have passed asig_http_url_allowed. The answer must be
+ * 2xx and one JSON object (the caller puts *out). Failures: ENETWORK
+ * (connection, TLS, timeout), ELIMIT, ENOMEM; for any other status: 401
+ * and 403, or an OAuth error such as invalid_grant, are EAUTH, 404
+ * ENOTFOUND, anything else EREMOTE, with the detail "<service> <what>: HTTP
+ * <code>" and the service's own message from Google's
+ * {"error":{"message":…}}, OAuth's {"error_description":…} or Vault's
+ * {"errors":[…]}. A body that is not one JSON object is EREMOTE
+ * "<service> <what>: malformed answer (…)". */
+int asig_http_call_json(json_object **out, struct asig_http *h, const char *what,
+                        const char *method, const char *url, const char *const *headers,
+                        const char *body);
+
+/* obj[key] when it is of `type`, else NULL. */
+json_object *asig_json_member(json_object *obj, const char *key, json_type type);
+/* EREMOTE "<service> <what>: malformed answer (<why>)". */
+int asig_remote_malformed(const char *service, const char *what, const char *why);
 
 /* CRC32C (Castagnoli), as Cloud KMS uses for integrity. */
 uint32_t asig_crc32c(const void *data, size_t len);

@@ -95,24 +95,30 @@ artsig_key_type artsig_signer_type(const artsig_signer *signer)
 }
 
 /* What came back from a callback, in Mender's encoding. Only the length can
- * be checked without a public key; ECDSA DER is turned into r||s. */
+ * be checked without a public key; ECDSA DER is turned into r||s. A bad
+ * answer from one of the library's own signers is that service's failure
+ * (EREMOTE); from a caller's callback, a malformed signature. */
 static int normalise(uint8_t *sig, size_t *sig_len, artsig_key_type type, const char *source)
 {
+    int bad = source ? ARTSIG_EREMOTE : ARTSIG_ESIGFORMAT;
+    const char *who = source ? source : "signing callback";
     const char *name = artsig_key_type_name(type);
     if (*sig_len == 0 || *sig_len > ARTSIG_SIGNATURE_MAX)
-        return asig_fail(ARTSIG_ESIGFORMAT, "%s returned %zu bytes for %s", source, *sig_len,
-                         name);
+        return asig_fail(bad, "%s returned %zu bytes for %s", who, *sig_len, name);
     if (type == ARTSIG_KEY_ED25519 && *sig_len != crypto_sign_BYTES)
-        return asig_fail(ARTSIG_ESIGFORMAT, "%s returned %zu bytes, an %s signature has %d",
-                         source, *sig_len, name, crypto_sign_BYTES);
+        return asig_fail(bad, "%s returned %zu bytes, an %s signature has %d", who, *sig_len,
+                         name, crypto_sign_BYTES);
     if (type != ARTSIG_KEY_ECDSA_P256)
         return ARTSIG_OK;
     /* DER is tried first: a 64-byte DER signature exists (short r and s),
      * while r||s that parses as DER is vanishingly unlikely. */
     uint8_t raw[ASIG_ECDSA_RAW_LEN];
-    int rc = asig_ecdsa_der_to_raw(raw, sig, *sig_len);
-    if (rc != ARTSIG_OK)
-        return *sig_len == ASIG_ECDSA_RAW_LEN ? ARTSIG_OK : rc;
+    if (asig_ecdsa_der_to_raw(raw, sig, *sig_len) != ARTSIG_OK) {
+        if (*sig_len == ASIG_ECDSA_RAW_LEN)
+            return ARTSIG_OK;
+        return asig_fail(bad, "%s returned %zu bytes for %s, neither DER nor r||s", who,
+                         *sig_len, name);
+    }
     memcpy(sig, raw, sizeof raw);
     *sig_len = sizeof raw;
     return ARTSIG_OK;
@@ -121,7 +127,6 @@ static int normalise(uint8_t *sig, size_t *sig_len, artsig_key_type type, const 
 static int sign_callback(uint8_t *sig, size_t *sig_len, artsig_signer *signer,
                          const void *msg, size_t msg_len)
 {
-    const char *source = signer->source ? signer->source : "signing callback";
     *sig_len = ARTSIG_SIGNATURE_MAX;
     int rc = signer->sign(sig, sig_len, msg, msg_len, signer->userdata);
     if (rc != ARTSIG_OK) {
@@ -131,11 +136,11 @@ static int sign_callback(uint8_t *sig, size_t *sig_len, artsig_signer *signer,
             return rc;
         return asig_fail(rc, "signing callback failed: %s", artsig_strerror(rc));
     }
-    rc = normalise(sig, sig_len, signer->type, source);
+    rc = normalise(sig, sig_len, signer->type, signer->source);
     if (rc == ARTSIG_OK && signer->check &&
         artsig_verify(signer->check, msg, msg_len, sig, *sig_len) != ARTSIG_OK)
         rc = asig_fail(ARTSIG_EVERIFY, "the signature from %s does not verify with its public key",
-                       source);
+                       signer->source ? signer->source : "the signing callback");
     return rc;
 }
 

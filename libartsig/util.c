@@ -219,3 +219,11 @@ void asig_writeback_note(struct asig_writeback *wb, uint64_t written)
     if (sync_file_range(wb->fd, 0, 0, SYNC_FILE_RANGE_WRITE) != 0)
         wb->off = true;
 }
+
+void asig_wipe_free(char *s)
+{
+    if (s) {
+        sodium_memzero(s, strlen(s));
+        free(s);
+    }
+}
