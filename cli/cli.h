@@ -15,7 +15,8 @@ enum {
     EXIT_OK = 0,
     EXIT_INVALID = 1, /* a signature or artifact was checked and refused */
     EXIT_USAGE = 2,   /* bad command line */
-    EXIT_IO = 3       /* a file or key could not be read or written */
+    EXIT_IO = 3,      /* a file or key could not be read or written */
+    EXIT_REMOTE = 4   /* a signing service or signer program failed */
 };
 
 struct command {
@@ -29,7 +30,8 @@ int die(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report a libartsig failure: the library's detail and the exit code it maps to. */
 int die_lib(int status, const char *context);
 /* The exit code for a library status: key/file problems are EXIT_IO,
- * refusals of signed content EXIT_INVALID. */
+ * refusals of signed content EXIT_INVALID, a failed signing service or
+ * program EXIT_REMOTE. */
 int exit_code_for(int status);
 
 /* One line "artsig COMMAND: message (see 'artsig COMMAND --help')"; returns EXIT_USAGE. */
@@ -46,21 +48,59 @@ int read_input(uint8_t **out, size_t *len, const char *path, size_t max);
  * `passphrase_file` (NULL: refuse encrypted keys). */
 int load_key(artsig_key **out, const char *path, const char *passphrase_file);
 
-/* A key named on the command line: a file (-k) or a PKCS#11 URI (--key-pkcs11). */
+/* Where a key is: a file (-k), a PKCS#11 URI (--key-pkcs11), and for
+ * signing only, a Cloud KMS key version (--gcp-kms-key), a Vault Transit key
+ * (--vault-transit-key) or a signer program (--sign-cmd). */
+enum key_source { KEY_FILE, KEY_PKCS11, KEY_GCP_KMS, KEY_VAULT, KEY_COMMAND };
+/* A key named on the command line. */
 struct key_ref {
-    const char *name;
-    bool pkcs11;
+    const char *name; /* the path, URI, key name or command */
+    enum key_source source;
+    const char *public_key; /* KEY_COMMAND: --sign-cmd-public-key */
 };
 #define MAX_VERIFY_KEYS 32
-/* The keys of the repeatable -k and --key-pkcs11 options, in command-line
- * order, which is the order they are tried in. */
+/* The keys of the repeatable key options, in command-line order, which is
+ * the order they are tried in. */
 struct key_list {
     struct key_ref v[MAX_VERIFY_KEYS];
     size_t n;
+    const char *command_public_key; /* --sign-cmd-public-key */
 };
 /* Append a key, at most MAX_VERIFY_KEYS of them (one more is a usage error
  * of `command`). */
-int add_key(struct key_list *keys, const char *command, const char *name, bool pkcs11);
+int add_key(struct key_list *keys, const char *command, const char *name,
+            enum key_source source);
+
+/* The signing options beyond -k and --key-pkcs11 that sign, sign-blob and
+ * write share: their getopt_long values (above every command's own) and
+ * their entries for a command's option table. */
+enum {
+    OPT_GCP_KMS_KEY = 1024,
+    OPT_VAULT_TRANSIT_KEY,
+    OPT_SIGN_CMD,
+    OPT_SIGN_CMD_PUBLIC_KEY
+};
+#define REMOTE_SIGNING_OPTIONS                                                  \
+    {"gcp-kms-key", required_argument, NULL, OPT_GCP_KMS_KEY},                  \
+        {"vault-transit-key", required_argument, NULL, OPT_VAULT_TRANSIT_KEY},  \
+        {"sign-cmd", required_argument, NULL, OPT_SIGN_CMD},                    \
+        {"sign-cmd-public-key", required_argument, NULL, OPT_SIGN_CMD_PUBLIC_KEY}
+/* Their description in the --help of sign and sign-blob. */
+#define REMOTE_SIGNING_HELP                                                             \
+    "--gcp-kms-key signs with a Google Cloud KMS key version\n"                          \
+    "(projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V),\n"           \
+    "--vault-transit-key with a HashiCorp Vault Transit key; both take their\n"          \
+    "settings and credentials from the environment (see artsig(1)).\n"                  \
+    "--sign-cmd runs COMMAND with /bin/sh -c to sign: it reads the bytes to sign on\n"   \
+    "stdin, finds the key type in $ARTSIG_SIGN_KEY_TYPE and prints the signature in\n"   \
+    "base64; --sign-cmd-public-key is the key every signature is checked with.\n"       \
+    "Exit 4 when a signing service or the signer program fails.\n"
+/* Whether `c` is one of REMOTE_SIGNING_OPTIONS. */
+bool is_remote_signing_option(int c);
+/* Record one of them: EXIT_OK or a usage error of `command`. */
+int add_remote_signing_option(struct key_list *keys, const char *command, int c,
+                              const char *arg);
+
 /* A keyring of the public keys, in order; *out is set even on failure (free
  * it with artsig_keyring_free). A token's PIN, when one is needed and the URI
  * has none, is asked on the terminal. */
@@ -68,18 +108,22 @@ int load_keyring(artsig_keyring **out, const struct key_list *keys);
 /* The key's name for messages; a URI's pin-value is not shown. */
 void print_key_name(FILE *to, const struct key_ref *key);
 /* A key that could not be loaded or used: a file's problem (a public key
- * given to sign, a refused kind) is EXIT_IO; a token's keeps its status's
- * code, so a malformed URI is a usage error. */
+ * given to sign, a refused kind) is EXIT_IO; a token's, a service's or a
+ * program's keeps its status's code, so a malformed URI is a usage error
+ * and a failed service EXIT_REMOTE. */
 int die_key(int status, const struct key_ref *key);
 
-/* sign, sign-blob and write sign with one key, a file's or a token's: *out
- * is it, or has a NULL name when none was given and none is `required`.
- * Both kinds, or two keys, are a usage error of `command`. */
+/* sign, sign-blob and write sign with one key, from one source: *out is it,
+ * or has a NULL name when none was given and none is `required`. Two keys,
+ * --sign-cmd without --sign-cmd-public-key (or the reverse), and
+ * `passphrase_file` with a source that takes none are usage errors of
+ * `command`. */
 int signing_key(struct key_ref *out, const struct key_list *keys, const char *command,
-                bool required);
+                bool required, const char *passphrase_file);
 /* The signer of a signing key. `passphrase_file` holds the passphrase of an
  * encrypted key file, or the token's PIN when the URI has none (NULL: a
- * token's PIN is asked on the terminal). */
+ * token's PIN is asked on the terminal). Cloud KMS and Vault take their
+ * settings from the environment. */
 int make_signer(artsig_signer **out, const struct key_ref *key, const char *passphrase_file);
 
 /* An output written to a temporary file beside its destination and renamed

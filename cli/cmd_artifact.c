@@ -60,7 +60,8 @@ static int parse_args(struct artifact_args *a, const struct artifact_command *cm
         switch (c) {
         case 'k':
         case OPT_PKCS11:
-            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11) != EXIT_OK)
+            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
+                EXIT_OK)
                 return EXIT_USAGE;
             break;
         case OPT_NO_PROGRESS: a->progress = false; break;

@@ -14,13 +14,16 @@ static const char keygen_usage[] =
     "Writes the private key as PKCS#8 PEM (mode 0600) and the public key as SPKI PEM.\n";
 
 static const char sign_blob_usage[] =
-    "usage: artsig sign-blob -k PRIVATE_KEY|--key-pkcs11 URI [--passphrase-file FILE]\n"
-    "                        FILE|-\n"
+    "usage: artsig sign-blob -k PRIVATE_KEY|--key-pkcs11 URI|--gcp-kms-key NAME\n"
+    "                        |--vault-transit-key NAME\n"
+    "                        |--sign-cmd COMMAND --sign-cmd-public-key FILE\n"
+    "                        [--passphrase-file FILE] FILE|-\n"
     "Prints the signature of FILE in Mender's encoding, base64, on stdout, and the\n"
     "SHA-256 of what it signed on stderr.\n"
     "--key-pkcs11 signs with a key in a PKCS#11 token, named by an RFC 7512 URI\n"
     "(pkcs11:token=T;object=O;type=private?module-path=LIB); the PIN comes from the\n"
-    "URI's pin-value or pin-source, else --passphrase-file, else the terminal.\n";
+    "URI's pin-value or pin-source, else --passphrase-file, else the terminal.\n"
+    REMOTE_SIGNING_HELP;
 
 static const char verify_blob_usage[] =
     "usage: artsig verify-blob -k PUBLIC_KEY|--key-pkcs11 URI [-k PUBLIC_KEY]...\n"
@@ -128,6 +131,7 @@ int cmd_sign_blob(int argc, char **argv)
                                          {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
+                                         REMOTE_SIGNING_OPTIONS,
                                          {0}};
     struct key_list keys = {.n = 0};
     const char *pass_path = NULL;
@@ -136,16 +140,21 @@ int cmd_sign_blob(int argc, char **argv)
         switch (c) {
         case 'k':
         case OPT_PKCS11:
-            if (add_key(&keys, "sign-blob", optarg, c == OPT_PKCS11) != EXIT_OK)
+            if (add_key(&keys, "sign-blob", optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
+                EXIT_OK)
                 return EXIT_USAGE;
             break;
         case 'P': pass_path = optarg; break;
         case 'h': fputs(sign_blob_usage, stdout); return EXIT_OK;
-        default: return option_error("sign-blob", c, argv);
+        default:
+            if (!is_remote_signing_option(c))
+                return option_error("sign-blob", c, argv);
+            if (add_remote_signing_option(&keys, "sign-blob", c, optarg) != EXIT_OK)
+                return EXIT_USAGE;
         }
     }
     struct key_ref key;
-    if (signing_key(&key, &keys, "sign-blob", true) != EXIT_OK)
+    if (signing_key(&key, &keys, "sign-blob", true, pass_path) != EXIT_OK)
         return EXIT_USAGE;
     if (argc - optind != 1)
         return usage_error("sign-blob", "exactly one FILE is required");
@@ -190,7 +199,8 @@ int cmd_verify_blob(int argc, char **argv)
         switch (c) {
         case 'k':
         case OPT_PKCS11:
-            if (add_key(&keys, "verify-blob", optarg, c == OPT_PKCS11) != EXIT_OK)
+            if (add_key(&keys, "verify-blob", optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
+                EXIT_OK)
                 return EXIT_USAGE;
             break;
         case 's': sig_path = optarg; break;

@@ -14,8 +14,11 @@
 #include "cli.h"
 
 static const char sign_usage[] =
-    "usage: artsig sign -k PRIVATE_KEY|--key-pkcs11 URI [--passphrase-file FILE]\n"
-    "                   [-o OUTPUT] [-f] [--check-payloads] ARTIFACT\n"
+    "usage: artsig sign -k PRIVATE_KEY|--key-pkcs11 URI|--gcp-kms-key NAME\n"
+    "                   |--vault-transit-key NAME\n"
+    "                   |--sign-cmd COMMAND --sign-cmd-public-key FILE\n"
+    "                   [--passphrase-file FILE] [-o OUTPUT] [-f] [--check-payloads]\n"
+    "                   ARTIFACT\n"
     "Signs ARTIFACT: a copy with manifest.sig added and every other byte unchanged\n"
     "(nothing is recompressed). Without -o the artifact is replaced, atomically.\n"
     "Its structure and header digest are checked first; --check-payloads checks\n"
@@ -23,7 +26,8 @@ static const char sign_usage[] =
     "replaces its signature.\n"
     "--key-pkcs11 signs with a key in a PKCS#11 token, named by an RFC 7512 URI\n"
     "(pkcs11:token=T;object=O;type=private?module-path=LIB); the PIN comes from the\n"
-    "URI's pin-value or pin-source, else --passphrase-file, else the terminal.\n";
+    "URI's pin-value or pin-source, else --passphrase-file, else the terminal.\n"
+    REMOTE_SIGNING_HELP;
 
 static const char export_usage[] =
     "usage: artsig export-manifest -o OUTPUT|- ARTIFACT|-\n"
@@ -64,6 +68,7 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
                            char **argv)
 {
     enum { OPT_CHECK_PAYLOADS = 256, OPT_PASSPHRASE, OPT_PKCS11 };
+    /* attach-signature shares the table, and refuses the signing sources. */
     static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
                                          {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
                                          {"passphrase-file", required_argument, NULL,
@@ -74,14 +79,16 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
                                          {"check-payloads", no_argument, NULL,
                                           OPT_CHECK_PAYLOADS},
                                          {"help", no_argument, NULL, 'h'},
+                                         REMOTE_SIGNING_OPTIONS,
                                          {0}};
     *a = (struct sign_args){0};
-    int c;
-    while ((c = getopt_long(argc, argv, ":k:o:fh", opts, NULL)) != -1) {
+    int c, index = -1;
+    while ((c = getopt_long(argc, argv, ":k:o:fh", opts, &index)) != -1) {
         switch (c) {
         case 'k':
         case OPT_PKCS11:
-            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11) != EXIT_OK)
+            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
+                EXIT_OK)
                 return EXIT_USAGE;
             break;
         case OPT_PASSPHRASE:
@@ -97,10 +104,18 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
             a->help = true;
             fputs(cmd->usage, stdout);
             return EXIT_OK;
-        default: return option_error(cmd->name, c, argv);
+        default:
+            if (!is_remote_signing_option(c))
+                return option_error(cmd->name, c, argv);
+            if (cmd->attach)
+                return usage_error(cmd->name, "option '--%s' is for 'artsig sign' only",
+                                   opts[index].name);
+            if (add_remote_signing_option(&a->keys, cmd->name, c, optarg) != EXIT_OK)
+                return EXIT_USAGE;
         }
     }
-    if (!cmd->attach && signing_key(&a->signing_key, &a->keys, cmd->name, true) != EXIT_OK)
+    if (!cmd->attach && signing_key(&a->signing_key, &a->keys, cmd->name, true,
+                                    a->passphrase_file) != EXIT_OK)
         return EXIT_USAGE;
     if (argc - optind != (cmd->attach ? 2 : 1))
         return usage_error(cmd->name, cmd->attach ? "ARTIFACT and SIGFILE are required"

@@ -30,6 +30,15 @@ static const char write_usage[] =
     "                               RFC 7512 URI (instead of -k)\n"
     "      --passphrase-file FILE   passphrase of an encrypted key, or the token's\n"
     "                               PIN when the URI has none (else it is asked)\n"
+    "      --gcp-kms-key NAME       sign with a Google Cloud KMS key version\n"
+    "                               (projects/P/locations/L/keyRings/R/cryptoKeys/K/\n"
+    "                               cryptoKeyVersions/V; settings from the environment)\n"
+    "      --vault-transit-key NAME sign with a HashiCorp Vault Transit key (VAULT_ADDR,\n"
+    "                               VAULT_TOKEN and others from the environment)\n"
+    "      --sign-cmd COMMAND       sign with a program, run with /bin/sh -c: the bytes\n"
+    "                               to sign on its stdin, the key type in\n"
+    "                               $ARTSIG_SIGN_KEY_TYPE, a base64 signature on stdout\n"
+    "      --sign-cmd-public-key FILE  the key --sign-cmd's signatures must verify with\n"
     "      --compression C          none, gzip (default), lzma (= xz), zstd\n"
     "  -v, --version 2|3            format version (default 3; 2: rootfs-image only,\n"
     "                               without provides and depends)\n"
@@ -50,7 +59,8 @@ static const char write_usage[] =
     "      --legacy-rootfs-image-checksum  rootfs-image: name it rootfs_image_checksum\n"
     "      --no-progress            no progress meter\n"
     "Exit 0 when written, 2 on a usage error, 3 when a file or key cannot be read\n"
-    "or the output cannot be written; the output then does not exist.\n";
+    "or the output cannot be written, 4 when a signing service or the signer\n"
+    "program fails; the output then does not exist.\n";
 
 enum kind { ROOTFS = 1, MODULE = 2, BOOTSTRAP = 4, ALL = ROOTFS | MODULE | BOOTSTRAP };
 
@@ -102,6 +112,7 @@ static const struct option write_options[] = {
     {"legacy-rootfs-image-checksum", no_argument, NULL, OPT_LEGACY_CHECKSUM},
     {"no-checksum-provide", no_argument, NULL, OPT_NO_CHECKSUM},
     {"help", no_argument, NULL, 'h'},
+    REMOTE_SIGNING_OPTIONS,
     {0}};
 
 /* The subcommands that take an option, as in mender-artifact 3.9's --help
@@ -141,7 +152,7 @@ struct write_args {
     enum kind kind;
     const char *command; /* "write rootfs-image", for messages */
     const char *name, *type, *meta_data, *group, *output, *passphrase;
-    struct key_list keys;       /* as given: -k and --key-pkcs11 */
+    struct key_list keys;       /* as given: -k, --key-pkcs11, --sign-cmd, ... */
     struct key_ref signing_key; /* the one of them; NULL name: unsigned */
     const char *software_name, *software_version, *software_fs;
     artsig_compression compression;
@@ -209,7 +220,12 @@ static int parse_option(struct write_args *a, int c, char *arg, unsigned seq)
         break;
     case 'v': return parse_version(a, arg);
     case 'k':
-    case OPT_PKCS11: return add_key(&a->keys, a->command, arg, c == OPT_PKCS11);
+    case OPT_PKCS11:
+        return add_key(&a->keys, a->command, arg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE);
+    case OPT_GCP_KMS_KEY:
+    case OPT_VAULT_TRANSIT_KEY:
+    case OPT_SIGN_CMD:
+    case OPT_SIGN_CMD_PUBLIC_KEY: return add_remote_signing_option(&a->keys, a->command, c, arg);
     case OPT_PASSPHRASE: a->passphrase = arg; break;
     case 'o': a->output = arg; break;
     case OPT_NO_PROGRESS: a->progress = false; break;
@@ -288,7 +304,7 @@ static int parse_args(struct write_args *a, int argc, char **argv)
         return rc;
     if (optind != argc)
         return usage_error(a->command, "unexpected argument '%s'", argv[optind]);
-    if (signing_key(&a->signing_key, &a->keys, a->command, false) != EXIT_OK)
+    if (signing_key(&a->signing_key, &a->keys, a->command, false, a->passphrase) != EXIT_OK)
         return EXIT_USAGE;
     return check_conflicts(a);
 }

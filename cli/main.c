@@ -33,7 +33,8 @@ static void print_help(FILE *to)
         fprintf(to, "  %-17s %s\n", commands[i].name, commands[i].summary);
     fprintf(to, "\n'artsig COMMAND --help' describes a command.\n"
                 "exit codes: 0 success, 1 refused (bad signature or artifact),\n"
-                "            2 usage error, 3 file or key error\n");
+                "            2 usage error, 3 file or key error,\n"
+                "            4 a signing service or signer program failed\n");
 }
 
 int die(int code, const char *fmt, ...)
@@ -85,6 +86,10 @@ int exit_code_for(int status)
         return EXIT_INVALID;
     case ARTSIG_EINVAL:
         return EXIT_USAGE;
+    case ARTSIG_EAUTH:
+    case ARTSIG_ENETWORK:
+    case ARTSIG_EREMOTE:
+        return EXIT_REMOTE;
     default:
         return EXIT_IO;
     }
@@ -213,12 +218,25 @@ static int ask_pin(char *buf, size_t size, void *userdata)
     return read_hidden(buf, size, "PIN for token: ");
 }
 
+/* The option that names a key from `source`, for messages. */
+static const char *source_option(enum key_source source)
+{
+    switch (source) {
+    case KEY_PKCS11: return "--key-pkcs11";
+    case KEY_GCP_KMS: return "--gcp-kms-key";
+    case KEY_VAULT: return "--vault-transit-key";
+    case KEY_COMMAND: return "--sign-cmd";
+    case KEY_FILE: break;
+    }
+    return "-k";
+}
+
 int die_key(int status, const struct key_ref *key)
 {
-    /* The library's detail names the URI without its PIN, so the URI itself
-     * is not repeated. */
-    if (key->pkcs11)
-        return die_lib(status, "--key-pkcs11");
+    /* The library's detail names the URI (without its PIN), the key or the
+     * program, so the name itself is not repeated. */
+    if (key->source != KEY_FILE)
+        return die_lib(status, source_option(key->source));
     return die(EXIT_IO, "%s: %s", key->name, artsig_last_error());
 }
 
@@ -232,7 +250,7 @@ int load_key(artsig_key **out, const char *path, const char *passphrase_file)
 /* A verification key: a file's, or the public key of a token's object. */
 static int load_public_key(artsig_key **out, const struct key_ref *key)
 {
-    if (!key->pkcs11)
+    if (key->source != KEY_PKCS11)
         return load_key(out, key->name, NULL);
     struct passphrase_source src = {NULL};
     int st = artsig_key_load_pkcs11(out, key->name, ask_pin, &src);
@@ -256,18 +274,38 @@ int load_keyring(artsig_keyring **out, const struct key_list *keys)
     return EXIT_OK;
 }
 
-int add_key(struct key_list *keys, const char *command, const char *name, bool pkcs11)
+int add_key(struct key_list *keys, const char *command, const char *name,
+            enum key_source source)
 {
     if (keys->n == MAX_VERIFY_KEYS)
         return usage_error(command, "at most %d keys", MAX_VERIFY_KEYS);
-    keys->v[keys->n++] = (struct key_ref){name, pkcs11};
+    keys->v[keys->n++] = (struct key_ref){name, source, NULL};
     return EXIT_OK;
+}
+
+bool is_remote_signing_option(int c)
+{
+    return c == OPT_GCP_KMS_KEY || c == OPT_VAULT_TRANSIT_KEY || c == OPT_SIGN_CMD ||
+           c == OPT_SIGN_CMD_PUBLIC_KEY;
+}
+
+int add_remote_signing_option(struct key_list *keys, const char *command, int c,
+                              const char *arg)
+{
+    switch (c) {
+    case OPT_GCP_KMS_KEY: return add_key(keys, command, arg, KEY_GCP_KMS);
+    case OPT_VAULT_TRANSIT_KEY: return add_key(keys, command, arg, KEY_VAULT);
+    case OPT_SIGN_CMD: return add_key(keys, command, arg, KEY_COMMAND);
+    default:
+        keys->command_public_key = arg;
+        return EXIT_OK;
+    }
 }
 
 void print_key_name(FILE *to, const struct key_ref *key)
 {
     const char *s = key->name;
-    if (!key->pkcs11) {
+    if (key->source != KEY_PKCS11) {
         fputs(s, to);
         return;
     }
@@ -292,34 +330,62 @@ void print_key_name(FILE *to, const struct key_ref *key)
 }
 
 int signing_key(struct key_ref *out, const struct key_list *keys, const char *command,
-                bool required)
+                bool required, const char *passphrase_file)
 {
-    *out = (struct key_ref){NULL, false};
+    *out = (struct key_ref){NULL, KEY_FILE, NULL};
     for (size_t i = 1; i < keys->n; i++)
-        if (keys->v[i].pkcs11 != keys->v[0].pkcs11)
-            return usage_error(command, "-k and --key-pkcs11 cannot be used together");
+        if (keys->v[i].source != keys->v[0].source)
+            return usage_error(command, "%s and %s cannot be used together",
+                               source_option(keys->v[0].source),
+                               source_option(keys->v[i].source));
     if (keys->n > 1)
         return usage_error(command, "one signing key, not %zu", keys->n);
     if (keys->n == 0 && required)
-        return usage_error(command, "-k PRIVATE_KEY or --key-pkcs11 URI is required");
-    if (keys->n == 1)
+        return usage_error(command, "a signing key is required: -k PRIVATE_KEY, --key-pkcs11 "
+                                    "URI, --gcp-kms-key, --vault-transit-key or --sign-cmd");
+    bool program = keys->n == 1 && keys->v[0].source == KEY_COMMAND;
+    if (program && !keys->command_public_key)
+        return usage_error(command, "--sign-cmd needs --sign-cmd-public-key, the key its "
+                                    "signatures are checked with");
+    if (!program && keys->command_public_key)
+        return usage_error(command, "--sign-cmd-public-key is for --sign-cmd");
+    /* The other sources keep their secrets out of reach of this program. */
+    if (keys->n == 1 && passphrase_file && keys->v[0].source != KEY_FILE &&
+        keys->v[0].source != KEY_PKCS11)
+        return usage_error(command, "--passphrase-file is for -k and --key-pkcs11, not %s",
+                           source_option(keys->v[0].source));
+    if (keys->n == 1) {
         *out = keys->v[0];
+        out->public_key = program ? keys->command_public_key : NULL;
+    }
     return EXIT_OK;
 }
 
 int make_signer(artsig_signer **out, const struct key_ref *key, const char *passphrase_file)
 {
     struct passphrase_source src = {passphrase_file};
-    int st;
-    if (key->pkcs11) {
-        st = artsig_signer_new_pkcs11(out, key->name, ask_pin, &src);
-    } else {
-        artsig_key *k;
-        int rc = load_key(&k, key->name, passphrase_file);
+    artsig_key *k;
+    int rc, st;
+    switch (key->source) {
+    case KEY_PKCS11: st = artsig_signer_new_pkcs11(out, key->name, ask_pin, &src); break;
+    case KEY_GCP_KMS: st = artsig_signer_new_gcp_kms(out, key->name, NULL); break;
+    case KEY_VAULT: st = artsig_signer_new_vault_transit(out, key->name, NULL); break;
+    case KEY_COMMAND:
+        /* A private key serves too: only its public half is used. */
+        rc = load_key(&k, key->public_key, NULL);
+        if (rc != EXIT_OK)
+            return rc;
+        st = artsig_signer_new_command(out, key->name, k);
+        artsig_key_free(k);
+        break;
+    case KEY_FILE:
+    default:
+        rc = load_key(&k, key->name, passphrase_file);
         if (rc != EXIT_OK)
             return rc;
         st = artsig_signer_new_key(out, k);
         artsig_key_free(k);
+        break;
     }
     return st == ARTSIG_OK ? EXIT_OK : die_key(st, key);
 }

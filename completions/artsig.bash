@@ -52,13 +52,15 @@ _artsig()
 
     # The command's options, and those of them that take a value.
     local takes opts
+    # The signing keys of sign, sign-blob and write besides -k and --key-pkcs11.
+    local remote='--gcp-kms-key --vault-transit-key --sign-cmd --sign-cmd-public-key'
     case $command in
         keygen)
             opts='--type -t --output -o --public -p --help'
             takes='--type -t --output -o --public -p' ;;
         sign-blob)
-            opts='--key -k --key-pkcs11 --passphrase-file --help'
-            takes='--key -k --key-pkcs11 --passphrase-file' ;;
+            opts="--key -k --key-pkcs11 $remote --passphrase-file --help"
+            takes="--key -k --key-pkcs11 $remote --passphrase-file" ;;
         verify-blob)
             opts='--key -k --key-pkcs11 --signature -s --help'
             takes='--key -k --key-pkcs11 --signature -s' ;;
@@ -69,20 +71,20 @@ _artsig()
             opts='--json --key -k --key-pkcs11 --no-progress --help'
             takes='--key -k --key-pkcs11' ;;
         write)
-            opts='--artifact-name -n --device-type -t --file -f --type -T
-                --output-path -o --key -k --key-pkcs11 --passphrase-file
+            opts="--artifact-name -n --device-type -t --file -f --type -T
+                --output-path -o --key -k --key-pkcs11 $remote --passphrase-file
                 --compression --version -v --provides -p --depends -d
                 --artifact-name-depends -N --provides-group -g
                 --depends-groups -G --clears-provides
                 --no-default-clears-provides --script -s --meta-data -m
                 --software-name --software-version --software-filesystem
                 --no-default-software-version --no-checksum-provide
-                --legacy-rootfs-image-checksum --no-progress --help'
-            takes='--artifact-name -n --device-type -t --file -f --type -T --output-path -o --key -k --key-pkcs11 --passphrase-file --compression --version -v --provides -p --depends -d --artifact-name-depends -N --provides-group -g --depends-groups -G --clears-provides --script -s --meta-data -m --software-name --software-version --software-filesystem' ;;
+                --legacy-rootfs-image-checksum --no-progress --help"
+            takes="--artifact-name -n --device-type -t --file -f --type -T --output-path -o --key -k --key-pkcs11 $remote --passphrase-file --compression --version -v --provides -p --depends -d --artifact-name-depends -N --provides-group -g --depends-groups -G --clears-provides --script -s --meta-data -m --software-name --software-version --software-filesystem" ;;
         sign)
-            opts='--key -k --key-pkcs11 --passphrase-file --output -o
-                --output-path --force -f --check-payloads --help'
-            takes='--key -k --key-pkcs11 --passphrase-file --output -o --output-path' ;;
+            opts="--key -k --key-pkcs11 $remote --passphrase-file --output -o
+                --output-path --force -f --check-payloads --help"
+            takes="--key -k --key-pkcs11 $remote --passphrase-file --output -o --output-path" ;;
         export-manifest)
             opts='--output -o --output-path --help'
             takes='--output -o --output-path' ;;
@@ -116,8 +118,17 @@ _artsig()
         --version | -v)
             [[ $command == write ]] && COMPREPLY=($(compgen -W '3 2' -- "$cur"))
             return ;;
-        --key-pkcs11)
-            return ;; # a pkcs11: URI
+        --key-pkcs11 | --gcp-kms-key | --vault-transit-key)
+            return ;; # a pkcs11: URI, a key's name
+        --sign-cmd)
+            # A command line, whose first word is a program: one on the PATH,
+            # or a path to one.
+            if [[ $cur == */* ]]; then
+                _artsig_files
+            else
+                COMPREPLY=($(compgen -c -- "$cur"))
+            fi
+            return ;;
         --artifact-name | -n | --device-type | --provides | -p | --depends | -d | \
             --artifact-name-depends | -N | --provides-group | -g | --depends-groups | -G | \
             --clears-provides | --software-name | --software-version | \
