@@ -66,9 +66,6 @@ pub() { echo "pkcs11:token=artsig;object=$1;type=public?module-path=$MOD"; }
 other() { # the key of the same kind and the other origin
     case $1 in imp-*) echo "gen-${1#imp-}" ;; *) echo "imp-${1#gen-}" ;; esac
 }
-# contains DESCRIPTION FILE TEXT / lacks DESCRIPTION FILE TEXT
-contains() { if grep -qF -- "$3" "$2"; then ok; else bad "$1: no \"$3\" in: $(cat "$2")"; fi; }
-lacks() { if grep -qF -- "$3" "$2"; then bad "$1: \"$3\" in: $(cat "$2")"; else ok; fi; }
 
 head -c 100000 /dev/urandom >"$T/rootfs.img"
 echo "a blob to sign" >"$T/msg"

@@ -36,22 +36,6 @@ same_but_signature() {
     if python3 "$T/same.py" "$1" "$2" >"$T/same.log" 2>&1; then ok; else bad "$3: $(tail -n 1 "$T/same.log")"; fi
 }
 
-# No temporary file of an output may survive, whatever happened.
-no_strays() {
-    if ls -A "$1" 2>/dev/null | grep -q '^\.artsig-tmp'; then bad "$2: temporary file left in $1"; else ok; fi
-}
-
-# A refusal: the exit code, one line on stderr, no output, nothing left over.
-expect_refusal() {
-    code=$1 refusal=$2 dest=$3
-    shift 3
-    rm -f "$dest"
-    expect_exit "$code" "$refusal" "$@"
-    expect_one_line_error "$refusal"
-    [ ! -e "$dest" ] && ok || bad "$refusal: $dest was written"
-    no_strays "$(dirname "$dest")" "$refusal"
-}
-
 # ---- Everything mender-artifact 3.9 writes, signed with every key form ----
 W=$T/written
 mkdir -p "$W"

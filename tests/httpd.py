@@ -24,11 +24,16 @@ Faults, chosen by a path prefix in front of the file's name:
 import email.utils
 import os
 import socket
-import ssl
 import struct
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+# testserver.py, found beside this file whatever the cwd, and no
+# __pycache__ left in the source tree.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True
+import testserver  # noqa: E402
 
 MAX_LIFETIME = 300
 
@@ -119,37 +124,14 @@ class Handler(BaseHTTPRequestHandler):
         self.close_connection = True
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        # A client that gives up mid-response is part of the tests.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 def main():
     args = sys.argv[1:]
-    tls = None
-    if "--tls" in args:
-        i = args.index("--tls")
-        tls = args[i + 1:i + 3]
-        del args[i:i + 3]
+    tls = testserver.pop_tls(args)
     root, portfile = args[0], args[1]
-    server = Server(("127.0.0.1", 0), Handler)
+    server = testserver.Server(("127.0.0.1", 0), Handler)
     server.root = root
     server.logfile = args[2] if len(args) > 2 else None
-    if tls:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(tls[0], tls[1])
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    timer = threading.Timer(MAX_LIFETIME, lambda: os._exit(0))
-    timer.daemon = True
-    timer.start()
-    with open(portfile + ".tmp", "w") as f:
-        f.write("%d\n" % server.server_address[1])
-    os.rename(portfile + ".tmp", portfile)
-    server.serve_forever()
+    testserver.serve(server, portfile, MAX_LIFETIME, tls)
 
 
 if __name__ == "__main__":

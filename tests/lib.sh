@@ -26,6 +26,28 @@ expect_one_line_error() {
     if [ "$n" -eq 1 ]; then ok; else bad "$1: $n lines on stderr: $(cat "$T/err")"; fi
 }
 
+# contains DESCRIPTION FILE TEXT / lacks DESCRIPTION FILE TEXT
+contains() { if grep -qF -- "$3" "$2"; then ok; else bad "$1: no \"$3\" in: $(cat "$2")"; fi; }
+lacks() { if grep -qF -- "$3" "$2"; then bad "$1: \"$3\" in: $(cat "$2")"; else ok; fi; }
+
+# No temporary file of an output may survive, whatever happened.
+no_strays() {
+    if ls -A "$1" 2>/dev/null | grep -q '^\.artsig-tmp'; then bad "$2: temporary file left in $1"; else ok; fi
+}
+
+# expect_refusal CODE DESCRIPTION DEST COMMAND...: the exit code, one line on
+# stderr, nothing on stdout, DEST not written, no temporary file beside it.
+expect_refusal() {
+    code=$1 refusal=$2 dest=$3
+    shift 3
+    rm -f "$dest"
+    expect_exit "$code" "$refusal" "$@"
+    expect_one_line_error "$refusal"
+    [ ! -s "$T/out" ] && ok || bad "$refusal: printed $(head -c 100 "$T/out")"
+    [ ! -e "$dest" ] && ok || bad "$refusal: $dest was written"
+    no_strays "$(dirname "$dest")" "$refusal"
+}
+
 finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]

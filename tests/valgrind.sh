@@ -3,7 +3,8 @@
 # leak allowed, artsig validates every vector artifact with the keys of each
 # of its cases.tsv rows (accepted and refused alike) and reads it (--json)
 # with those of its first row; writes rootfs-images (gzip, lzma) and a
-# module-image with keys; signs an unsigned vector; and artsig-update
+# module-image with keys; signs an unsigned vector; signs through a signer
+# program and the mock Vault and Cloud KMS; and artsig-update
 # installs, commits, rolls back and refuses artifacts on a simulated device.
 # Skipped (77) in sanitized builds, where valgrind cannot run; fails when
 # valgrind is missing (scripts/deps.sh installs it).
@@ -86,6 +87,40 @@ expect_exit 0 "write rootfs-image gzip outside valgrind" "$ARTSIG" write rootfs-
 tar -xOf "$T/gzip.mender" data/0000.tar.gz >"$T/payload-vg.tar.gz" &&
     tar -xOf "$T/gzip-native.mender" data/0000.tar.gz | cmp -s - "$T/payload-vg.tar.gz" && ok ||
     bad "gzip payload compressed differently under valgrind and outside it"
+
+echo "== remote signers: a signer program, Vault and Cloud KMS (tests/mock_kms.py)"
+EX="sh $SRC/examples/sign-cmd-openssl.sh"
+vg 0 "write with --sign-cmd" "$ARTSIG" write rootfs-image -n rel-4 -t sim -f "$T/a.txt" \
+    --sign-cmd "$EX $K/ecp256.sec1.key" --sign-cmd-public-key "$K/ecp256.pub" \
+    -o "$T/cmd.mender" --no-progress
+vg 4 "--sign-cmd printing garbage" "$ARTSIG" sign-blob --sign-cmd 'cat >/dev/null; echo %%' \
+    --sign-cmd-public-key "$K/ecp256.pub" "$T/a.txt"
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+mocks=
+trap 'kill $mocks 2>/dev/null; rm -rf "$T"' EXIT
+for api in vault gcp; do
+    python3 "$SRC/tests/mock_kms.py" "$api" "$T/$api.port" "$T/$api.log" --token vg-token \
+        fw=$([ $api = vault ] && echo rsa-3072 || echo RSA_SIGN_PKCS1_3072_SHA256):"$K/rsa3072.pkcs8.key" \
+        2>"$T/$api.err" &
+    mocks="$mocks $!"
+done
+for api in vault gcp; do
+    i=0
+    while [ ! -s "$T/$api.port" ] && [ $i -lt 100 ]; do sleep 0.1 && i=$((i + 1)); done
+done
+KMS_KEY=projects/p/locations/l/keyRings/r/cryptoKeys/fw/cryptoKeyVersions/1
+VAULT_ADDR=http://127.0.0.1:$(cat "$T/vault.port") VAULT_TOKEN=vg-token \
+    vg 0 "write with --vault-transit-key" "$ARTSIG" write rootfs-image -n rel-5 -t sim \
+    -f "$T/a.txt" --vault-transit-key fw -o "$T/vault.mender" --no-progress
+ARTSIG_GCP_KMS_ENDPOINT=http://127.0.0.1:$(cat "$T/gcp.port") GOOGLE_OAUTH_ACCESS_TOKEN=vg-token \
+    vg 0 "sign with --gcp-kms-key" "$ARTSIG" sign --gcp-kms-key "$KMS_KEY" -o "$T/kms.mender" \
+    "$A/rootfs-gzip-unsigned.mender"
+ARTSIG_GCP_KMS_ENDPOINT=http://127.0.0.1:$(cat "$T/gcp.port") GOOGLE_OAUTH_ACCESS_TOKEN=wrong \
+    vg 4 "--gcp-kms-key refused (401)" "$ARTSIG" sign --gcp-kms-key "$KMS_KEY" \
+    -o "$T/kms-refused.mender" "$A/rootfs-gzip-unsigned.mender"
+for f in cmd:ecp256.pub vault:rsa3072.pub kms:rsa3072.pub; do
+    expect_exit 0 "validate ${f%%:*}" "$ARTSIG" validate -k "$K/${f#*:}" --no-progress "$T/${f%%:*}.mender"
+done
 
 echo "== artsig-update install, commit, refusals"
 KEYS_JSON="\"ArtifactVerifyKey\":\"$K/ecp256.pub\","

@@ -11,6 +11,11 @@ A pure-Python wrapper (ctypes) over the C library's stable ABI,
     if not result:
         print(result.name, result.reason)
 
+:func:`sign_artifact` and :func:`sign` take a key file, a :class:`Key`, a
+``pkcs11:`` URI, or a key that signs elsewhere: :class:`GcpKmsKey` (Google
+Cloud KMS), :class:`VaultTransitKey` (HashiCorp Vault Transit) or
+:class:`SignCommand` (an external signer program).
+
 Every failure of the library raises :class:`Error` (or one of its family
 subclasses), carrying the library's ``status``, its ``name`` and the detail
 ``message``.
@@ -33,18 +38,20 @@ from ._errors import (
     KeyLoadError,
     NotFoundError,
     PKCS11Error,
+    RemoteSignerError,
     Status,
     VerificationError,
     status_name,
     strerror,
 )
 from ._keys import Key, KeyType, is_pkcs11_uri
+from ._remote import GcpKmsKey, RemoteSigner, SignCommand, VaultTransitKey
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def version() -> str:
-    """The loaded library's version, e.g. "0.1.0"."""
+    """The loaded library's version, e.g. "0.2.0"."""
     return _lib.lib().artsig_version().decode("ascii")
 
 
@@ -56,14 +63,19 @@ def library_path() -> str:
 __all__ = [
     "ArtifactError",
     "Error",
+    "GcpKmsKey",
     "Key",
     "KeyIndex",
     "KeyLoadError",
     "KeyType",
     "NotFoundError",
     "PKCS11Error",
+    "RemoteSigner",
+    "RemoteSignerError",
     "Result",
+    "SignCommand",
     "Status",
+    "VaultTransitKey",
     "VerificationError",
     "attach_signature",
     "check",

@@ -13,7 +13,8 @@ from ctypes import c_size_t, c_void_p
 from typing import Any, Dict, Optional
 
 from . import _errors, _lib
-from ._keys import Keyring, Secret, as_key, is_pkcs11_uri
+from ._keys import Keyring, Secret
+from ._signer import signer_of
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,30 +147,6 @@ def read(source, keys=None, payloads: bool = True, *, pin: Secret = None) -> Dic
     return result.facts
 
 
-def _make_signer(key, *, pin: Secret, passphrase: Secret):
-    """An artsig_signer handle (owned by the caller) for a Key, a key file
-    path, or a pkcs11: URI (the private key stays in the token)."""
-    lib = _lib.lib()
-    out = c_void_p()
-    if is_pkcs11_uri(key):
-        from ._keys import _SecretCallback
-
-        cb = _SecretCallback(pin)
-        st = lib.artsig_signer_new_pkcs11(ctypes.byref(out), key.encode("utf-8"), cb.c, None)
-        if st != 0:
-            detail = _lib.last_error()
-            cb.reraise()
-            raise _errors.error(st, detail)
-        return out.value
-    k, owned = as_key(key, passphrase=passphrase)
-    try:
-        _errors.check(lib.artsig_signer_new_key(ctypes.byref(out), k._ptr))
-    finally:
-        if owned:
-            k.close()
-    return out.value
-
-
 def _write_into_place(src, dst, write) -> None:
     """Run write(out_fd, in_fd) into a temporary file beside the destination
     (`dst`, or `src` itself when None), fsync'd and renamed over it only on
@@ -234,22 +211,21 @@ def sign_artifact(
     The output is `src` with ``manifest.sig`` added, every other byte
     unchanged; it is written to a temporary file and renamed into place only
     when complete. `key` is a private :class:`Key`, a key file path (with
-    `passphrase` if encrypted) or a ``pkcs11:`` URI (with `pin` if the URI
-    has none). An already signed artifact is refused (ARTSIG_ESTATE) unless
-    `replace`. `check_payloads` verifies every payload digest first (the
-    structure and header digest are always checked).
+    `passphrase` if encrypted), a ``pkcs11:`` URI (with `pin` if the URI
+    has none), or a :class:`GcpKmsKey`, :class:`VaultTransitKey` or
+    :class:`SignCommand`. An already signed artifact is refused
+    (ARTSIG_ESTATE) unless `replace`. `check_payloads` verifies every
+    payload digest first (the structure and header digest are always
+    checked).
     """
     lib = _lib.lib()
-    signer = _make_signer(key, pin=pin, passphrase=passphrase)
-    try:
-        flags = _flags(replace, check_payloads)
+    flags = _flags(replace, check_payloads)
+    with signer_of(key, pin=pin, passphrase=passphrase) as signer:
 
         def write(out_fd, in_fd):
             _errors.check(lib.artsig_artifact_sign(out_fd, in_fd, signer, flags))
 
         _write_into_place(src, dst, write)
-    finally:
-        lib.artsig_signer_free(signer)
 
 
 def export_manifest(source) -> bytes:

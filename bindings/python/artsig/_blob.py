@@ -7,7 +7,8 @@ from ctypes import c_size_t
 from typing import Union
 
 from . import _errors, _lib
-from ._keys import Keyring, Secret, as_key, is_pkcs11_uri
+from ._keys import Keyring, Secret
+from ._signer import signer_of
 
 
 class KeyIndex(int):
@@ -33,28 +34,18 @@ def _bytes(data) -> bytes:
 def sign(key, data, *, pin: Secret = None, passphrase: Secret = None) -> bytes:
     """Sign `data` in Mender's encoding: RSA PKCS#1 v1.5 over SHA-256, ECDSA
     P-256 over SHA-256 as raw r||s (64 bytes), or pure Ed25519. `key` is a
-    private :class:`Key`, a key file path, or a ``pkcs11:`` URI (the token
-    signs). Returns the raw signature; :func:`encode_signature` gives the
-    base64 text Mender stores and ``artsig sign-blob`` prints."""
+    private :class:`Key`, a key file path (with `passphrase` if encrypted),
+    a ``pkcs11:`` URI (the token signs, with `pin` if the URI has none), or
+    a :class:`GcpKmsKey`, :class:`VaultTransitKey` or :class:`SignCommand`
+    (the service or program signs). Returns the raw signature;
+    :func:`encode_signature` gives the base64 text Mender stores and
+    ``artsig sign-blob`` prints."""
     msg = _bytes(data)
     lib = _lib.lib()
     sig = ctypes.create_string_buffer(_lib.SIGNATURE_MAX)
     n = c_size_t(_lib.SIGNATURE_MAX)
-    if is_pkcs11_uri(key):
-        from ._artifact import _make_signer
-
-        signer = _make_signer(key, pin=pin, passphrase=None)
-        try:
-            _errors.check(lib.artsig_signer_sign(sig, ctypes.byref(n), signer, msg, len(msg)))
-        finally:
-            lib.artsig_signer_free(signer)
-        return sig.raw[: n.value]
-    k, owned = as_key(key, passphrase=passphrase)
-    try:
-        _errors.check(lib.artsig_sign(sig, ctypes.byref(n), k._ptr, msg, len(msg)))
-    finally:
-        if owned:
-            k.close()
+    with signer_of(key, pin=pin, passphrase=passphrase) as signer:
+        _errors.check(lib.artsig_signer_sign(sig, ctypes.byref(n), signer, msg, len(msg)))
     return sig.raw[: n.value]
 
 

@@ -10,7 +10,7 @@ from . import _lib
 
 class Status(enum.IntEnum):
     """libartsig's status codes. The numbers are ABI: they never change, and
-    newer libraries only append codes below ``ETOKEN``."""
+    newer libraries only append codes below ``EREMOTE``."""
 
     OK = 0
     EINVAL = -1
@@ -43,11 +43,14 @@ class Status(enum.IntEnum):
     EPIN = -28
     EMECHANISM = -29
     ETOKEN = -30
+    EAUTH = -31
+    ENETWORK = -32
+    EREMOTE = -33
 
 
 def status_name(status: int) -> str:
     """``"ARTSIG_EVERIFY"`` for -13; a newer library's unknown code as
-    ``"ARTSIG_STATUS(-31)"``."""
+    ``"ARTSIG_STATUS(-99)"``."""
     try:
         return "ARTSIG_" + Status(status).name
     except ValueError:
@@ -112,6 +115,14 @@ class PKCS11Error(Error):
     """A PKCS#11 module, token, PIN or mechanism problem."""
 
 
+class RemoteSignerError(Error):
+    """A signing service (Cloud KMS, Vault) or signer program failed: no
+    credentials or refused ones (``EAUTH``: HTTP 401/403), unreachable or
+    too slow (``ENETWORK``: connection, TLS, timeout), or a failure or
+    malformed answer of its own (``EREMOTE``: HTTP 5xx, CRC32C mismatch, a
+    program exiting non-zero or printing no base64)."""
+
+
 class NotFoundError(Error, FileNotFoundError):
     """A file does not exist (ARTSIG_ENOENT). Also a FileNotFoundError."""
 
@@ -150,6 +161,7 @@ _FAMILIES = {
         Status.EMECHANISM,
         Status.ETOKEN,
     ),
+    RemoteSignerError: (Status.EAUTH, Status.ENETWORK, Status.EREMOTE),
     NotFoundError: (Status.ENOENT,),
 }
 _CLASS_OF = {int(s): cls for cls, codes in _FAMILIES.items() for s in codes}

@@ -10,6 +10,7 @@ from ctypes import c_size_t, c_void_p
 from typing import Callable, Optional, Union
 
 from . import _errors, _lib
+from ._handle import HandleOwner
 
 Secret = Union[str, bytes, Callable[[], Union[str, bytes]], None]
 
@@ -79,7 +80,7 @@ class _SecretCallback:
             raise e
 
 
-class Key:
+class Key(HandleOwner):
     """A loaded key: immutable, safe to share between threads.
 
     Private key material is wiped by the library when the key is closed
@@ -89,6 +90,7 @@ class Key:
     """
 
     __slots__ = ("_handle", "_origin", "__weakref__")
+    _noun = "key"
 
     def __init__(self, *_args, **_kwargs):
         raise TypeError("use Key.load(), Key.from_bytes(), Key.generate() or Key.load_pkcs11()")
@@ -164,40 +166,11 @@ class Key:
         if handle:
             _lib.lib().artsig_key_free(handle)
 
-    def __enter__(self) -> "Key":
-        self._ptr  # noqa: B018 - refuse a closed key
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def __del__(self):
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 - interpreter shutdown
-            pass
-
-    @property
-    def closed(self) -> bool:
-        return not self._handle
-
-    @property
-    def _ptr(self) -> int:
-        if not self._handle:
-            raise ValueError("key is closed")
-        return self._handle
-
-    # -- properties -------------------------------------------------------
+    # -- properties (`type`, `closed` and the with block: HandleOwner) ----
 
     @property
     def key_type(self) -> KeyType:
         return KeyType(_lib.lib().artsig_key_get_type(self._ptr))
-
-    @property
-    def type(self) -> str:
-        """``"rsa"``, ``"ecdsa-p256"`` or ``"ed25519"``."""
-        name = _lib.lib().artsig_key_type_name(_lib.lib().artsig_key_get_type(self._ptr))
-        return name.decode("ascii") if name else "unknown"
 
     @property
     def bits(self) -> int:

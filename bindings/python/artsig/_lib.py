@@ -79,9 +79,17 @@ _PROTOTYPES = {
     # signer.h
     "artsig_signer_new_key": (c_int, [_c_void_pp, c_void_p]),
     "artsig_signer_free": (None, [c_void_p]),
+    "artsig_signer_type": (c_int, [c_void_p]),
     "artsig_signer_sign": (c_int, [c_char_p, _c_size_p, c_void_p, c_char_p, c_size_t]),
+    # remote.h (0.2.0). The value of artsig_remote_config_set is c_char_p so
+    # that a ctypes buffer, which the binding can wipe, may carry a token.
+    "artsig_remote_config_new": (c_int, [_c_void_pp]),
+    "artsig_remote_config_free": (None, [c_void_p]),
+    "artsig_remote_config_set": (c_int, [c_void_p, c_int, c_char_p]),
+    "artsig_signer_new_gcp_kms": (c_int, [_c_void_pp, c_char_p, c_void_p]),
+    "artsig_signer_new_vault_transit": (c_int, [_c_void_pp, c_char_p, c_void_p]),
+    "artsig_signer_new_command": (c_int, [_c_void_pp, c_char_p, c_void_p]),
     # signature.h
-    "artsig_sign": (c_int, [c_char_p, _c_size_p, c_void_p, c_char_p, c_size_t]),
     "artsig_signature_decode": (c_int, [c_char_p, _c_size_p, c_char_p, c_size_t]),
     "artsig_signature_encode": (c_int, [c_char_p, c_char_p, c_size_t]),
     "artsig_keyring_new": (c_int, [_c_void_pp]),
