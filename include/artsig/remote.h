@@ -82,7 +82,10 @@ ARTSIG_API int artsig_remote_config_set(artsig_remote_config *cfg, artsig_remote
  * `projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V`.
  * Making it fetches an access token and the key's public half
  * (getPublicKey, with its CRC32C checked), so credentials and the key are
- * proven before any artifact is written. Only EC_SIGN_P256_SHA256 and
+ * proven before any artifact is written. A token from a service account
+ * or the metadata server is renewed a minute before it expires; with
+ * neither a token nor a credentials file and no metadata server answering,
+ * the failure is EAUTH ("no credentials"). Only EC_SIGN_P256_SHA256 and
  * RSA_SIGN_PKCS1_{2048,3072,4096}_SHA256 versions are accepted; others fail
  * with EKEYUNSUPPORTED. Each signature is an asymmetricSign call on the
  * message's SHA-256 digest, with the request and response CRC32C checked as
@@ -97,8 +100,11 @@ ARTSIG_API int artsig_signer_new_gcp_kms(artsig_signer **out, const char *key_ve
  * rsa-3072, rsa-4096, ecdsa-p256 and ed25519 keys are accepted. RSA and
  * ECDSA sign the message's SHA-256 digest (`prehashed`), RSA with
  * PKCS#1 v1.5 and ECDSA in JWS marshaling (raw r||s); Ed25519 signs the
- * message itself. The `vault:vN:` prefix of the answer is checked and
- * removed. `cfg` may be NULL. On success *out holds one reference, the
+ * message itself. The key version (ARTSIG_REMOTE_KEY_VERSION, else the
+ * latest when the signer is made) is named in every request, and the
+ * `vault:vN:` prefix of the answer must name it too, so the signature and
+ * the public key that checks it are of one version. An Ed25519 public key
+ * may come as PEM or, as Vault gives it, base64 of its 32 bytes. `cfg` may be NULL. On success *out holds one reference, the
  * caller's (artsig_signer_free()). */
 ARTSIG_API int artsig_signer_new_vault_transit(artsig_signer **out, const char *key_name,
                                                const artsig_remote_config *cfg);
