@@ -43,7 +43,7 @@ const char *artsig_strerror(int status)
     case ARTSIG_EPIN: return "PKCS#11 PIN missing, wrong or locked";
     case ARTSIG_EMECHANISM: return "signing mechanism not supported by the token";
     case ARTSIG_ETOKEN: return "PKCS#11 token failure";
-    case ARTSIG_EAUTH: return "signing service refused the credentials";
+    case ARTSIG_EAUTH: return "signing service credentials missing or refused";
     case ARTSIG_ENETWORK: return "signing service unreachable";
     case ARTSIG_EREMOTE: return "signing service or program failed";
     }
