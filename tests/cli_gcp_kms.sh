@@ -157,6 +157,11 @@ service_account "$T/sa-wrongkey.json" "$K/rsa3072.pkcs8.key" "$SA" "$URI"
 # shellcheck disable=SC2086
 refused_signing 4 "service account: JWT signed by another key" "$(kms ec)" $noenv \
     GOOGLE_APPLICATION_CREDENTIALS="$T/sa-wrongkey.json"
+# The token endpoint's OAuth error (400 invalid_grant) is a credentials
+# problem, and its error_description is what tells the user why.
+contains "service account refused: OAuth error_description shown" "$T/err" "Invalid JWT"
+contains "service account refused: a credentials failure" "$T/err" \
+    "credentials missing or refused: Cloud KMS token exchange: HTTP 400"
 service_account "$T/sa-unknown.json" "$K/rsa2048.pkcs8.key" nobody@artsig-test.iam.gserviceaccount.com "$URI"
 # shellcheck disable=SC2086
 refused_signing 4 "service account: unknown to the token endpoint" "$(kms ec)" $noenv \
