@@ -66,25 +66,30 @@ struct key_list {
     size_t n;
     const char *command_public_key; /* --sign-cmd-public-key */
 };
-/* Append a key, at most MAX_VERIFY_KEYS of them (one more is a usage error
- * of `command`). */
-int add_key(struct key_list *keys, const char *command, const char *name,
-            enum key_source source);
-
-/* The signing options beyond -k and --key-pkcs11 that sign, sign-blob and
- * write share: their getopt_long values (above every command's own) and
- * their entries for a command's option table. */
+/* The key options' getopt_long values, above every command's own, and their
+ * entries for a command's option table: -k and --key-pkcs11 (every command
+ * that takes keys) and the signing sources of sign, sign-blob and write. */
 enum {
-    OPT_GCP_KMS_KEY = 1024,
+    OPT_KEY_PKCS11 = 1024,
+    OPT_GCP_KMS_KEY,
     OPT_VAULT_TRANSIT_KEY,
     OPT_SIGN_CMD,
     OPT_SIGN_CMD_PUBLIC_KEY
 };
+#define KEY_OPTIONS                                                                 \
+    {"key", required_argument, NULL, 'k'},                                          \
+        {"key-pkcs11", required_argument, NULL, OPT_KEY_PKCS11}
 #define REMOTE_SIGNING_OPTIONS                                                  \
     {"gcp-kms-key", required_argument, NULL, OPT_GCP_KMS_KEY},                  \
         {"vault-transit-key", required_argument, NULL, OPT_VAULT_TRANSIT_KEY},  \
         {"sign-cmd", required_argument, NULL, OPT_SIGN_CMD},                    \
         {"sign-cmd-public-key", required_argument, NULL, OPT_SIGN_CMD_PUBLIC_KEY}
+/* Whether getopt's `c` is one of the key options. */
+bool is_key_option(int c);
+/* Record one: a key appended (at most MAX_VERIFY_KEYS; one more is a usage
+ * error of `command`), or --sign-cmd-public-key noted. */
+int add_key_option(struct key_list *keys, const char *command, int c, const char *arg);
+
 /* Their description in the --help of sign and sign-blob. */
 #define REMOTE_SIGNING_HELP                                                             \
     "--gcp-kms-key signs with a Google Cloud KMS key version\n"                          \
@@ -95,12 +100,6 @@ enum {
     "stdin, finds the key type in $ARTSIG_SIGN_KEY_TYPE and prints the signature in\n"   \
     "base64; --sign-cmd-public-key is the key every signature is checked with.\n"       \
     "Exit 4 when a signing service or the signer program fails.\n"
-/* Whether `c` is one of REMOTE_SIGNING_OPTIONS. */
-bool is_remote_signing_option(int c);
-/* Record one of them: EXIT_OK or a usage error of `command`. */
-int add_remote_signing_option(struct key_list *keys, const char *command, int c,
-                              const char *arg);
-
 /* A keyring of the public keys, in order; *out is set even on failure (free
  * it with artsig_keyring_free). A token's PIN, when one is needed and the URI
  * has none, is asked on the terminal. */

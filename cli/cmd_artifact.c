@@ -46,9 +46,8 @@ struct artifact_command {
 static int parse_args(struct artifact_args *a, const struct artifact_command *cmd, int argc,
                       char **argv)
 {
-    enum { OPT_NO_PROGRESS = 256, OPT_JSON, OPT_PKCS11 };
-    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
+    enum { OPT_NO_PROGRESS = 256, OPT_JSON };
+    static const struct option opts[] = {KEY_OPTIONS,
                                          {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
                                          {"json", no_argument, NULL, OPT_JSON},
                                          {"help", no_argument, NULL, 'h'},
@@ -59,9 +58,8 @@ static int parse_args(struct artifact_args *a, const struct artifact_command *cm
     while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-        case OPT_PKCS11:
-            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
-                EXIT_OK)
+        case OPT_KEY_PKCS11:
+            if (add_key_option(&a->keys, cmd->name, c, optarg) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case OPT_NO_PROGRESS: a->progress = false; break;

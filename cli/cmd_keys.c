@@ -123,12 +123,9 @@ static void show_digest(const char *path, const uint8_t *blob, size_t len)
     }
 }
 
-enum { OPT_PKCS11 = 256 };
-
 int cmd_sign_blob(int argc, char **argv)
 {
-    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
+    static const struct option opts[] = {KEY_OPTIONS,
                                          {"passphrase-file", required_argument, NULL, 'P'},
                                          {"help", no_argument, NULL, 'h'},
                                          REMOTE_SIGNING_OPTIONS,
@@ -138,18 +135,12 @@ int cmd_sign_blob(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'k':
-        case OPT_PKCS11:
-            if (add_key(&keys, "sign-blob", optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
-                EXIT_OK)
-                return EXIT_USAGE;
-            break;
         case 'P': pass_path = optarg; break;
         case 'h': fputs(sign_blob_usage, stdout); return EXIT_OK;
         default:
-            if (!is_remote_signing_option(c))
+            if (!is_key_option(c))
                 return option_error("sign-blob", c, argv);
-            if (add_remote_signing_option(&keys, "sign-blob", c, optarg) != EXIT_OK)
+            if (add_key_option(&keys, "sign-blob", c, optarg) != EXIT_OK)
                 return EXIT_USAGE;
         }
     }
@@ -187,8 +178,7 @@ int cmd_sign_blob(int argc, char **argv)
 
 int cmd_verify_blob(int argc, char **argv)
 {
-    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
+    static const struct option opts[] = {KEY_OPTIONS,
                                          {"signature", required_argument, NULL, 's'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
@@ -198,9 +188,8 @@ int cmd_verify_blob(int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":k:s:h", opts, NULL)) != -1) {
         switch (c) {
         case 'k':
-        case OPT_PKCS11:
-            if (add_key(&keys, "verify-blob", optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
-                EXIT_OK)
+        case OPT_KEY_PKCS11:
+            if (add_key_option(&keys, "verify-blob", c, optarg) != EXIT_OK)
                 return EXIT_USAGE;
             break;
         case 's': sig_path = optarg; break;

@@ -67,10 +67,9 @@ struct sign_command {
 static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, int argc,
                            char **argv)
 {
-    enum { OPT_CHECK_PAYLOADS = 256, OPT_PASSPHRASE, OPT_PKCS11 };
+    enum { OPT_CHECK_PAYLOADS = 256, OPT_PASSPHRASE };
     /* attach-signature shares the table, and refuses the signing sources. */
-    static const struct option opts[] = {{"key", required_argument, NULL, 'k'},
-                                         {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
+    static const struct option opts[] = {KEY_OPTIONS,
                                          {"passphrase-file", required_argument, NULL,
                                           OPT_PASSPHRASE},
                                          {"output-path", required_argument, NULL, 'o'},
@@ -85,12 +84,6 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
     int c, index = -1;
     while ((c = getopt_long(argc, argv, ":k:o:fh", opts, &index)) != -1) {
         switch (c) {
-        case 'k':
-        case OPT_PKCS11:
-            if (add_key(&a->keys, cmd->name, optarg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE) !=
-                EXIT_OK)
-                return EXIT_USAGE;
-            break;
         case OPT_PASSPHRASE:
             if (cmd->attach)
                 return usage_error(cmd->name, "option '--passphrase-file' is for 'artsig "
@@ -105,12 +98,12 @@ static int parse_sign_args(struct sign_args *a, const struct sign_command *cmd, 
             fputs(cmd->usage, stdout);
             return EXIT_OK;
         default:
-            if (!is_remote_signing_option(c))
+            if (!is_key_option(c))
                 return option_error(cmd->name, c, argv);
-            if (cmd->attach)
+            if (cmd->attach && c != 'k' && c != OPT_KEY_PKCS11)
                 return usage_error(cmd->name, "option '--%s' is for 'artsig sign' only",
                                    opts[index].name);
-            if (add_remote_signing_option(&a->keys, cmd->name, c, optarg) != EXIT_OK)
+            if (add_key_option(&a->keys, cmd->name, c, optarg) != EXIT_OK)
                 return EXIT_USAGE;
         }
     }

@@ -80,8 +80,7 @@ enum {
     OPT_PASSPHRASE,
     OPT_NO_PROGRESS,
     OPT_LEGACY_CHECKSUM,
-    OPT_NO_CHECKSUM,
-    OPT_PKCS11
+    OPT_NO_CHECKSUM
 };
 
 static const struct option write_options[] = {
@@ -104,8 +103,7 @@ static const struct option write_options[] = {
     {"software-filesystem", required_argument, NULL, OPT_SOFTWARE_FS},
     {"compression", required_argument, NULL, OPT_COMPRESSION},
     {"version", required_argument, NULL, 'v'},
-    {"key", required_argument, NULL, 'k'},
-    {"key-pkcs11", required_argument, NULL, OPT_PKCS11},
+    KEY_OPTIONS,
     {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE},
     {"output-path", required_argument, NULL, 'o'},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
@@ -220,12 +218,11 @@ static int parse_option(struct write_args *a, int c, char *arg, unsigned seq)
         break;
     case 'v': return parse_version(a, arg);
     case 'k':
-    case OPT_PKCS11:
-        return add_key(&a->keys, a->command, arg, c == OPT_PKCS11 ? KEY_PKCS11 : KEY_FILE);
+    case OPT_KEY_PKCS11:
     case OPT_GCP_KMS_KEY:
     case OPT_VAULT_TRANSIT_KEY:
     case OPT_SIGN_CMD:
-    case OPT_SIGN_CMD_PUBLIC_KEY: return add_remote_signing_option(&a->keys, a->command, c, arg);
+    case OPT_SIGN_CMD_PUBLIC_KEY: return add_key_option(&a->keys, a->command, c, arg);
     case OPT_PASSPHRASE: a->passphrase = arg; break;
     case 'o': a->output = arg; break;
     case OPT_NO_PROGRESS: a->progress = false; break;

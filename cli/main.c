@@ -274,32 +274,28 @@ int load_keyring(artsig_keyring **out, const struct key_list *keys)
     return EXIT_OK;
 }
 
-int add_key(struct key_list *keys, const char *command, const char *name,
-            enum key_source source)
+bool is_key_option(int c)
 {
-    if (keys->n == MAX_VERIFY_KEYS)
-        return usage_error(command, "at most %d keys", MAX_VERIFY_KEYS);
-    keys->v[keys->n++] = (struct key_ref){name, source, NULL};
-    return EXIT_OK;
+    return c == 'k' || (c >= OPT_KEY_PKCS11 && c <= OPT_SIGN_CMD_PUBLIC_KEY);
 }
 
-bool is_remote_signing_option(int c)
+int add_key_option(struct key_list *keys, const char *command, int c, const char *arg)
 {
-    return c == OPT_GCP_KMS_KEY || c == OPT_VAULT_TRANSIT_KEY || c == OPT_SIGN_CMD ||
-           c == OPT_SIGN_CMD_PUBLIC_KEY;
-}
-
-int add_remote_signing_option(struct key_list *keys, const char *command, int c,
-                              const char *arg)
-{
-    switch (c) {
-    case OPT_GCP_KMS_KEY: return add_key(keys, command, arg, KEY_GCP_KMS);
-    case OPT_VAULT_TRANSIT_KEY: return add_key(keys, command, arg, KEY_VAULT);
-    case OPT_SIGN_CMD: return add_key(keys, command, arg, KEY_COMMAND);
-    default:
+    static const enum key_source sources[] = {
+        [OPT_KEY_PKCS11 - OPT_KEY_PKCS11] = KEY_PKCS11,
+        [OPT_GCP_KMS_KEY - OPT_KEY_PKCS11] = KEY_GCP_KMS,
+        [OPT_VAULT_TRANSIT_KEY - OPT_KEY_PKCS11] = KEY_VAULT,
+        [OPT_SIGN_CMD - OPT_KEY_PKCS11] = KEY_COMMAND,
+    };
+    if (c == OPT_SIGN_CMD_PUBLIC_KEY) {
         keys->command_public_key = arg;
         return EXIT_OK;
     }
+    if (keys->n == MAX_VERIFY_KEYS)
+        return usage_error(command, "at most %d keys", MAX_VERIFY_KEYS);
+    enum key_source source = c == 'k' ? KEY_FILE : sources[c - OPT_KEY_PKCS11];
+    keys->v[keys->n++] = (struct key_ref){arg, source, NULL};
+    return EXIT_OK;
 }
 
 void print_key_name(FILE *to, const struct key_ref *key)
