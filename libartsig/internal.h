@@ -83,6 +83,12 @@ int asig_signer_new_owned(artsig_signer **out, artsig_key_type type, artsig_key 
                           artsig_sign_cb sign, void *userdata, void (*destroy)(void *),
                           const char *source);
 
+/* An artsig_key of an OpenSSL key made elsewhere (a token's or a service's
+ * public half), held to the same rules as a loaded one; `origin` names it in
+ * details. Takes ownership of `pkey`, even on failure. */
+struct evp_pkey_st;
+int asig_key_from_pkey(artsig_key **out, struct evp_pkey_st *pkey, const char *origin);
+
 /* Mender's ECDSA P-256 encoding: r||s, each half big-endian, zero-padded. */
 #define ASIG_ECDSA_RAW_LEN 64
 /* A DER ECDSA-Sig-Value (nothing after it) as r||s. ESIGFORMAT when it is

@@ -398,6 +398,11 @@ static int key_new(artsig_key **out, EVP_PKEY *pkey, const char *origin)
     return ARTSIG_OK;
 }
 
+int asig_key_from_pkey(artsig_key **out, EVP_PKEY *pkey, const char *origin)
+{
+    return key_new(out, pkey, origin);
+}
+
 static int load(artsig_key **out, const uint8_t *data, size_t len, artsig_passphrase_cb cb,
                 void *userdata, const char *origin)
 {

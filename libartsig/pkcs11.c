@@ -597,14 +597,9 @@ static const uint8_t *ec_point(const uint8_t *attr, size_t attr_len, size_t want
 
 static int pkey_to_key(artsig_key **out, EVP_PKEY *pkey, const char *shown)
 {
-    unsigned char *der = NULL;
-    int der_len = pkey ? i2d_PUBKEY(pkey, &der) : -1;
-    EVP_PKEY_free(pkey);
-    if (der_len <= 0)
+    if (!pkey)
         return asig_fail_ssl(ARTSIG_ETOKEN, "%s: the token's public key is malformed", shown);
-    int rc = artsig_key_load_mem(out, der, (size_t)der_len, NULL, NULL);
-    OPENSSL_free(der);
-    return rc;
+    return asig_key_from_pkey(out, pkey, shown);
 }
 
 static EVP_PKEY *pkey_fromdata(const char *alg, OSSL_PARAM_BLD *bld)

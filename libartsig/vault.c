@@ -6,7 +6,6 @@
 
 #include <json-c/json.h>
 #include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <sodium.h>
 
 #include "remote.h"
@@ -158,20 +157,16 @@ static int vault_call(json_object **root, json_object **data, struct vault *v, c
 /* Vault gives an Ed25519 public key as base64 of its 32 bytes, not PEM. */
 static int ed25519_raw_key(artsig_key **out, const char *what, const char *b64)
 {
-    uint8_t raw[crypto_sign_PUBLICKEYBYTES], *der = NULL;
+    uint8_t raw[crypto_sign_PUBLICKEYBYTES];
     size_t len;
     if (sodium_base642bin(raw, sizeof raw, b64, strlen(b64), NULL, &len, NULL, B64) != 0 ||
         len != sizeof raw)
         return asig_remote_malformed(VAULT, what,
                                      "public_key is neither PEM nor an Ed25519 key in base64");
     EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, sizeof raw);
-    int der_len = pkey ? i2d_PUBKEY(pkey, &der) : -1;
-    EVP_PKEY_free(pkey);
-    if (der_len <= 0)
+    if (!pkey)
         return asig_fail_ssl(ARTSIG_ECRYPTO, VAULT " %s: Ed25519 public key", what);
-    int rc = artsig_key_load_mem(out, der, (size_t)der_len, NULL, NULL);
-    OPENSSL_free(der);
-    return rc;
+    return asig_key_from_pkey(out, pkey, VAULT " public key");
 }
 
 static int public_key_of(artsig_key **out, const struct vault *v, json_object *data)
