@@ -299,12 +299,34 @@ static int decode_pem(EVP_PKEY **out, const uint8_t *data, size_t len, size_t at
 
 /* ---- what kind of key ---------------------------------------------------- */
 
+/* OpenSSL verifies with any public exponent. With e = 1 the signature is the
+ * padded digest itself, which anyone can write; an even e is no RSA
+ * permutation at all (no private key can sign for it). */
+static int check_rsa_exponent(const artsig_key *key, const char *origin)
+{
+    BIGNUM *e = NULL;
+    if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_RSA_E, &e) != 1)
+        return asig_fail_ssl(ARTSIG_EKEYFORMAT, "%s: RSA key without a public exponent",
+                             origin);
+    bool even = !BN_is_odd(e);
+    bool below_3 = BN_is_negative(e) || (BN_num_bits(e) <= 2 && BN_get_word(e) < 3);
+    BN_free(e);
+    if (even || below_3)
+        return asig_fail(ARTSIG_EKEYUNSUPPORTED,
+                         "%s: RSA public exponent is %s; only odd exponents of 3 or more", origin,
+                         below_3 ? "below 3" : "even");
+    return ARTSIG_OK;
+}
+
 static int classify_rsa(artsig_key *key, const char *origin)
 {
     int bits = EVP_PKEY_get_bits(key->pkey);
     if (bits < ARTSIG_RSA_MIN_BITS || bits > RSA_MAX_BITS)
         return asig_fail(ARTSIG_EKEYUNSUPPORTED, "%s: RSA key of %d bits; %d to %d accepted",
                          origin, bits, ARTSIG_RSA_MIN_BITS, RSA_MAX_BITS);
+    int rc = check_rsa_exponent(key, origin);
+    if (rc != ARTSIG_OK)
+        return rc;
     key->type = ARTSIG_KEY_RSA;
     key->bits = (unsigned)bits;
     return ARTSIG_OK;

@@ -112,6 +112,28 @@ done
 expect_exit 0 "validate --key" "$ARTSIG" validate --key "$rsa" "$good"
 expect_exit 2 "validate --json" "$ARTSIG" validate --json "$good"
 
+# RSA keys with a public exponent of 1 or an even one are refused. With e = 1
+# anyone signs: the PKCS#1 v1.5 block of the manifest's digest is its own
+# signature, which OpenSSL (and mender-artifact 3.9) accept.
+for e in 1 65536; do
+    sh "$SRC/tests/crafted/rsa-exponent.sh" "$rsa" "$e" "$T/e$e.pub" && ok || bad "no key with e=$e"
+done
+sh "$SRC/tests/crafted/forge-rsa-e1.sh" "$ARTSIG" "$VEC/artifacts/rootfs-gzip-unsigned.mender" 384 \
+    "$T/forged.mender" && ok || bad "cannot forge a signature for e=1"
+mender-artifact validate -k "$T/e1.pub" "$T/forged.mender" >/dev/null 2>&1 && ok ||
+    bad "mender-artifact does not take the forged signature: the test proves nothing"
+for e in 1 65536; do
+    expect_exit 3 "RSA key with e=$e" "$ARTSIG" validate -k "$T/e$e.pub" "$T/forged.mender"
+    expect_one_line_error "RSA key with e=$e"
+    contains "RSA key with e=$e: names the exponent" "$T/err" "RSA public exponent is"
+    contains "RSA key with e=$e: names the file" "$T/err" "$T/e$e.pub"
+    expect_exit 3 "RSA key with e=$e among good keys" "$ARTSIG" validate -k "$rsa" \
+        -k "$T/e$e.pub" "$good"
+done
+sh "$SRC/tests/crafted/rsa-exponent.sh" "$rsa" 3 "$T/e3.pub"
+expect_exit 1 "RSA key with e=3 loads, but does not verify the forgery" \
+    "$ARTSIG" validate -k "$T/e3.pub" "$T/forged.mender"
+
 # The progress meter: only on a terminal, only for a large artifact, and
 # never with --no-progress. script(1) gives the command a pseudo-terminal.
 truncate -s 65M "$T/big.img"

@@ -461,6 +461,37 @@ START_TEST(other_algorithms_refused)
 }
 END_TEST
 
+/* With e = 1 anyone can sign (the padded digest is its own signature); an
+ * even e has no private key. Both refused wherever a key is loaded, the
+ * keyring included; e = 3 is an RSA key. */
+START_TEST(weak_rsa_exponent_refused)
+{
+    static const struct {
+        const char *e;
+        int status;
+    } cases[] = {{"1", ARTSIG_EKEYUNSUPPORTED},
+                 {"65536", ARTSIG_EKEYUNSUPPORTED},
+                 {"2", ARTSIG_EKEYUNSUPPORTED},
+                 {"3", ARTSIG_OK}};
+    const char *src = getenv("ARTSIG_SOURCE");
+    ck_assert_ptr_nonnull(src);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(sh("sh '%s/tests/crafted/rsa-exponent.sh' \"$V/rsa3072.pub\" %s p.pem",
+                            src, cases[i].e),
+                         0);
+        ck_assert_msg(load_file_status(tmp("p.pem")) == cases[i].status, "e=%s: %s",
+                      cases[i].e, artsig_last_error());
+        artsig_keyring *ring = NULL;
+        ck_assert_int_eq(artsig_keyring_new(&ring), ARTSIG_OK);
+        ck_assert_int_eq(artsig_keyring_add_file(ring, tmp("p.pem")), cases[i].status);
+        ck_assert_uint_eq(artsig_keyring_count(ring), cases[i].status == ARTSIG_OK);
+        artsig_keyring_free(ring);
+        if (cases[i].status != ARTSIG_OK)
+            ck_assert_ptr_nonnull(strstr(artsig_last_error(), "RSA public exponent is"));
+    }
+}
+END_TEST
+
 /* ---- passphrases ------------------------------------------------------------------ */
 
 static void check_encrypted(const char *file, const char *same_as)
@@ -693,6 +724,7 @@ static Suite *keys_suite(void)
     tcase_add_test(tc, missing_file);
     tcase_add_test(tc, rsa_1024_refused);
     tcase_add_test(tc, other_algorithms_refused);
+    tcase_add_test(tc, weak_rsa_exponent_refused);
     suite_add_tcase(s, tc);
 
     tc = scratch_tcase("passphrase");

@@ -51,6 +51,17 @@ printf 'not a key\n' >"$T/garbage.pub"
 refused "a file that is no key" "$(key "$T/garbage.pub")" "$SIGNED" "$T/garbage.pub"
 mkdir -p "$T/keydir"
 refused "a directory" "$(key "$T/keydir")" "$SIGNED" "$T/keydir"
+# RSA with public exponent 1 (anyone can sign: the forged artifact verifies
+# with OpenSSL) or an even one.
+for e in 1 65536; do
+    sh "$SRC/tests/crafted/rsa-exponent.sh" "$K/rsa3072.pub" "$e" "$T/e$e.pub"
+done
+sh "$SRC/tests/crafted/forge-rsa-e1.sh" "$ARTSIG" "$UNSIGNED" 384 "$T/forged.mender" && ok ||
+    bad "cannot forge a signature for e=1"
+refused "RSA public exponent 1" "$(key "$T/e1.pub")" "$T/forged.mender" "RSA public exponent is"
+refused "RSA public exponent 1 after the right key" "$(keys "$K/rsa3072.pub" "$T/e1.pub")" \
+    "$SIGNED" "$T/e1.pub"
+refused "even RSA public exponent" "$(key "$T/e65536.pub")" "$SIGNED" "RSA public exponent is"
 # Commit, rollback and show do not need the keys: a device with a broken key
 # can still finish or undo what it installed.
 new_device qemux86-64 "$(key "$T/nope.pub")"
