@@ -1,8 +1,11 @@
 /* Key and blob commands: keygen, sign-blob, verify-blob. */
+#include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -11,7 +14,9 @@
 
 static const char keygen_usage[] =
     "usage: artsig keygen --type rsa3072|ecdsa-p256|ed25519 -o PRIVATE_KEY -p PUBLIC_KEY\n"
-    "Writes the private key as PKCS#8 PEM (mode 0600) and the public key as SPKI PEM.\n";
+    "                     [-f]\n"
+    "Writes the private key as PKCS#8 PEM (mode 0600) and the public key as SPKI PEM.\n"
+    "An existing PRIVATE_KEY is replaced only with -f (--force).\n";
 
 static const char sign_blob_usage[] =
     "usage: artsig sign-blob -k PRIVATE_KEY|--key-pkcs11 URI|--gcp-kms-key NAME\n"
@@ -63,20 +68,77 @@ static int write_pem(struct output *o, const char *path, unsigned mode, const ar
     return rc;
 }
 
+/* The directory entry `path` names, which is what rename() replaces: its
+ * folder (symbolic links resolved) and its last component (malloc'd). */
+static bool entry_of(const char *path, struct stat *dir, char **name)
+{
+    char *for_dir = strdup(path), *for_name = strdup(path);
+    *name = NULL;
+    if (for_dir && for_name && stat(dirname(for_dir), dir) == 0)
+        *name = strdup(basename(for_name));
+    free(for_dir);
+    free(for_name);
+    return *name != NULL;
+}
+
+static bool same_entry(const char *a, const char *b)
+{
+    struct stat a_dir, b_dir;
+    char *a_name = NULL, *b_name = NULL;
+    bool same = entry_of(a, &a_dir, &a_name) && entry_of(b, &b_dir, &b_name) &&
+                a_dir.st_dev == b_dir.st_dev && a_dir.st_ino == b_dir.st_ino &&
+                strcmp(a_name, b_name) == 0;
+    free(a_name);
+    free(b_name);
+    return same;
+}
+
+/* Whether two destinations are one file: spelt alike, the same entry under
+ * other names ("./k", "d/../k", a linked folder), or existing files that
+ * are one (a symbolic or hard link to the other). */
+static bool same_file(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return true;
+    struct stat sa, sb;
+    bool a_exists = stat(a, &sa) == 0, b_exists = stat(b, &sb) == 0;
+    if (a_exists && b_exists)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return !a_exists && !b_exists && same_entry(a, b);
+}
+
+/* Refused before a key is made, so that a keygen that fails replaces
+ * nothing: a folder (rename() cannot replace it) and, when `keep_existing`,
+ * any existing file. */
+static int check_destination(const char *path, bool keep_existing)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return EXIT_OK;
+    if (S_ISDIR(st.st_mode))
+        return die(EXIT_IO, "%s: %s", path, strerror(EISDIR));
+    if (keep_existing)
+        return die(EXIT_IO, "%s: exists; -f (--force) replaces it", path);
+    return EXIT_OK;
+}
+
 int cmd_keygen(int argc, char **argv)
 {
     static const struct option opts[] = {{"type", required_argument, NULL, 't'},
                                          {"output", required_argument, NULL, 'o'},
                                          {"public", required_argument, NULL, 'p'},
+                                         {"force", no_argument, NULL, 'f'},
                                          {"help", no_argument, NULL, 'h'},
                                          {0}};
     const char *type_name = NULL, *priv_path = NULL, *pub_path = NULL;
+    bool force = false;
     int c;
-    while ((c = getopt_long(argc, argv, ":t:o:p:h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":t:o:p:fh", opts, NULL)) != -1) {
         switch (c) {
         case 't': type_name = optarg; break;
         case 'o': priv_path = optarg; break;
         case 'p': pub_path = optarg; break;
+        case 'f': force = true; break;
         case 'h': fputs(keygen_usage, stdout); return EXIT_OK;
         default: return option_error("keygen", c, argv);
         }
@@ -88,22 +150,29 @@ int cmd_keygen(int argc, char **argv)
     artsig_key_type type;
     if (parse_key_type(&type, type_name) != 0)
         return usage_error("keygen", "unknown key type '%s'", type_name);
-    if (strcmp(priv_path, pub_path) == 0)
+    if (same_file(priv_path, pub_path))
         return usage_error("keygen", "-o and -p name the same file");
+    int rc = check_destination(priv_path, !force);
+    if (rc == EXIT_OK)
+        rc = check_destination(pub_path, false);
+    if (rc != EXIT_OK)
+        return rc;
 
     artsig_key *key;
-    int rc = artsig_key_generate(&key, type);
+    rc = artsig_key_generate(&key, type);
     if (rc != ARTSIG_OK)
         return die_lib(rc, "keygen");
     struct output priv = {.fd = -1}, pub = {.fd = -1};
     rc = write_pem(&priv, priv_path, 0600, key, ARTSIG_EXPORT_PRIVATE_PKCS8_PEM);
     if (rc == EXIT_OK)
         rc = write_pem(&pub, pub_path, 0644, key, ARTSIG_EXPORT_PUBLIC_SPKI_PEM);
-    /* Both files appear together or neither does. */
-    if (rc == EXIT_OK)
-        rc = output_commit(&priv);
+    /* Both files appear together or neither does: the checks above leave
+     * only a rename that fails against the odds, and the public key goes
+     * first so that such a failure never costs the private key it replaces. */
     if (rc == EXIT_OK)
         rc = output_commit(&pub);
+    if (rc == EXIT_OK)
+        rc = output_commit(&priv);
     output_abort(&priv);
     output_abort(&pub);
     artsig_key_free(key);

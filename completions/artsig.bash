@@ -56,7 +56,7 @@ _artsig()
     local remote='--gcp-kms-key --vault-transit-key --sign-cmd --sign-cmd-public-key'
     case $command in
         keygen)
-            opts='--type -t --output -o --public -p --help'
+            opts='--type -t --output -o --public -p --force -f --help'
             takes='--type -t --output -o --public -p' ;;
         sign-blob)
             opts="--key -k --key-pkcs11 $remote --passphrase-file --help"

@@ -69,4 +69,42 @@ mkdir "$T/ro"
 expect_exit 3 "keygen into a missing folder" "$ARTSIG" keygen --type ed25519 -o "$T/ro/k" -p "$T/missing/p"
 [ -z "$(ls -A "$T/ro")" ] && ok || bad "keygen left files behind: $(ls -A "$T/ro")"
 
+# -o and -p naming one file, however spelt, is a usage error that writes
+# nothing: the public key would be all that is left.
+mkdir "$T/same" && cd "$T/same" || exit 1
+ln -s . here
+expect_exit 2 "-o and ./-o" "$ARTSIG" keygen --type ed25519 -o key -p ./key
+expect_exit 2 "-o and a path through a linked folder" "$ARTSIG" keygen --type ed25519 \
+    -o key -p here/key
+expect_exit 2 "-o and a path through .." "$ARTSIG" keygen --type ed25519 -o key -p ../same/key
+expect_one_line_error "-o and a path through .."
+[ "$(ls -A)" = here ] && ok || bad "keygen wrote files: $(ls -A)"
+"$ARTSIG" keygen --type ed25519 -o key -p key.pub
+cp key key.saved
+ln -s key link
+ln key hard
+expect_exit 2 "-p a symbolic link to -o" "$ARTSIG" keygen --type ed25519 -o key -p link -f
+expect_exit 2 "-p a hard link to -o" "$ARTSIG" keygen --type ed25519 -o key -p hard -f
+expect_exit 2 "-o a symbolic link to -p" "$ARTSIG" keygen --type ed25519 -o link -p key -f
+cmp -s key key.saved && ok || bad "a refused keygen changed the private key"
+# An existing private key is replaced only with --force.
+expect_exit 3 "existing private key" "$ARTSIG" keygen --type ed25519 -o key -p new.pub
+expect_one_line_error "existing private key"
+contains "existing private key" "$T/err" "--force"
+cmp -s key key.saved && ok || bad "keygen without --force replaced the private key"
+[ ! -e new.pub ] && ok || bad "keygen without --force wrote the public key"
+# A folder where a key should go fails before anything is replaced.
+mkdir folder
+expect_exit 3 "-p an existing folder" "$ARTSIG" keygen --type ed25519 -o key -p folder -f
+expect_one_line_error "-p an existing folder"
+cmp -s key key.saved && ok || bad "a keygen that failed replaced the private key"
+expect_exit 3 "-o an existing folder" "$ARTSIG" keygen --type ed25519 -o folder -p new.pub
+[ ! -e new.pub ] && ok || bad "keygen into a folder wrote the public key"
+no_strays . "keygen refusals"
+expect_exit 0 "--force replaces the pair" "$ARTSIG" keygen --type ed25519 -o key -p key.pub --force
+cmp -s key key.saved && bad "--force did not replace the private key" || ok
+"$ARTSIG" sign-blob -k key "$T/msg" >"$T/pair.sig" 2>/dev/null
+expect_exit 0 "the replaced pair matches" "$ARTSIG" verify-blob -k key.pub -s "$T/pair.sig" "$T/msg"
+cd "$T" || exit 1
+
 finish
