@@ -1,0 +1,3 @@
+module artsig-oracle
+
+go 1.19
