@@ -274,19 +274,31 @@ int artsig_signature_decode(uint8_t *sig, size_t *sig_len, const char *text, siz
         text_len--;
     if (text_len == 0)
         return asig_fail(ARTSIG_ESIGFORMAT, "empty signature");
+    if (text_len > ARTSIG_SIGNATURE_B64_MAX - 1)
+        return asig_fail(ARTSIG_ESIGFORMAT, "signature of %zu base64 characters; one of %d "
+                         "bytes has %d", text_len, ARTSIG_SIGNATURE_MAX,
+                         ARTSIG_SIGNATURE_B64_MAX - 1);
     int rc = asig_sodium_ready();
     if (rc != ARTSIG_OK)
         return rc;
+    /* Room for all that text decodes to even without its padding, so that
+     * libsodium's ERANGE can only mean the padding is missing. */
+    uint8_t room[(ARTSIG_SIGNATURE_B64_MAX - 1) / 4 * 3];
+    size_t len;
     /* No ignore set and no end pointer: any stray character is an error,
      * and the ORIGINAL variant insists on the padding. */
     errno = 0;
-    if (sodium_base642bin(sig, ARTSIG_SIGNATURE_MAX, text, text_len, NULL, sig_len, NULL,
-                          sodium_base64_VARIANT_ORIGINAL) == 0)
-        return ARTSIG_OK;
-    if (errno == ERANGE)
-        return asig_fail(ARTSIG_ESIGFORMAT, "signature longer than %d bytes",
+    if (sodium_base642bin(room, sizeof room, text, text_len, NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return asig_fail(ARTSIG_ESIGFORMAT, errno == ERANGE
+                                                ? "signature is base64 without its '=' padding"
+                                                : "signature is not standard base64");
+    if (len > ARTSIG_SIGNATURE_MAX)
+        return asig_fail(ARTSIG_ESIGFORMAT, "signature of %zu bytes; at most %d", len,
                          ARTSIG_SIGNATURE_MAX);
-    return asig_fail(ARTSIG_ESIGFORMAT, "signature is not padded standard base64");
+    memcpy(sig, room, len);
+    *sig_len = len;
+    return ARTSIG_OK;
 }
 
 int artsig_signature_encode(char *text, const uint8_t *sig, size_t sig_len)

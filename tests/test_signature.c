@@ -581,6 +581,38 @@ START_TEST(base64_refusals)
 }
 END_TEST
 
+/* Each refusal says what is wrong: an Ed25519 signature (64 bytes) without
+ * its "==" is 86 characters, far from any length limit. */
+START_TEST(base64_refusals_say_why)
+{
+    static const struct {
+        const char *text;
+        const char *why;
+    } cases[] = {
+        {"AQI", "without its '=' padding"},
+        {"AQ=", "without its '=' padding"},
+        {"AQ*D", "not standard base64"},
+        {"AQ==AQID", "not standard base64"},
+    };
+    uint8_t sig[ARTSIG_SIGNATURE_MAX];
+    size_t len = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_int_eq(decode(cases[i].text, sig, &len), ARTSIG_ESIGFORMAT);
+        ck_assert_msg(strstr(artsig_last_error(), cases[i].why), "\"%s\": %s", cases[i].text,
+                      artsig_last_error());
+    }
+    uint8_t ed25519[64];
+    char text[ARTSIG_SIGNATURE_B64_MAX];
+    memset(ed25519, 0xa5, sizeof ed25519);
+    ck_assert_int_eq(artsig_signature_encode(text, ed25519, sizeof ed25519), ARTSIG_OK);
+    ck_assert_str_eq(text + 86, "==");
+    text[86] = 0;
+    ck_assert_int_eq(decode(text, sig, &len), ARTSIG_ESIGFORMAT);
+    ck_assert_msg(strstr(artsig_last_error(), "without its '=' padding"), "%s",
+                  artsig_last_error());
+}
+END_TEST
+
 START_TEST(base64_too_long)
 {
     /* One byte more than the largest signature, as valid base64. */
@@ -822,6 +854,7 @@ static Suite *signature_suite(void)
     tcase_add_test(tc, base64_known_values);
     tcase_add_test(tc, base64_trailing_whitespace_tolerated);
     tcase_add_test(tc, base64_refusals);
+    tcase_add_test(tc, base64_refusals_say_why);
     tcase_add_test(tc, base64_too_long);
     suite_add_tcase(s, tc);
 
