@@ -39,14 +39,16 @@ upd() { "$UPD" --config "$T/mender.conf" --data "$T/data" "$@"; }
 ln -s "$DEBIAN_MODULES/single-file" "$DEBIAN_MODULES/directory" "$DEBIAN_MODULES/script" \
     "$T/modules/"
 # probe logs each state; $T/fail-STATE makes that state fail, $T/kill-STATE
-# kills the client (the module's parent) with SIGKILL in that state. In
-# Download it copies its header/ files to $T/seen/ when that folder exists.
+# kills the client (the module's parent) with SIGKILL in that state, and
+# $T/answer-STATE is what it prints in that state. In Download it copies its
+# header/ files to $T/seen/ when that folder exists.
 cat >"$T/modules/probe" <<EOF
 #!/bin/sh
 echo "\$1" >>"$LOG"
 [ "\$1" = Download ] && [ -d "$T/seen" ] && cp header/* "$T/seen/"
 [ -e "$T/fail-\$1" ] && exit 3
 [ -e "$T/kill-\$1" ] && kill -9 \$PPID
+[ -e "$T/answer-\$1" ] && exec cat "$T/answer-\$1"
 case "\$1" in
     NeedsArtifactReboot) echo No ;;
     SupportsRollback) echo Yes ;;
@@ -279,6 +281,39 @@ rm "$T/kill-ArtifactInstall"
 expect_nothing_in_progress "after a kill in ArtifactInstall"
 expect_states "killed in ArtifactInstall, then the next run" \
     "Download SupportsRollback ArtifactInstall ArtifactRollback Cleanup"
+
+# ---- answers ----
+# SupportsRollback and NeedsArtifactReboot are answered with one word and at
+# most one newline: Mender 3.x compares all else it prints (a NUL, a "\r", a
+# space), Mender 4.x refuses a second line. Anything else fails the install
+# before ArtifactInstall, as an answer neither client reads as this one.
+answer() { # answer STATE PRINTF_FORMAT: what probe prints in STATE; $said names it
+    # shellcheck disable=SC2059 # the format is the point
+    printf "$2" >"$T/answer-$1"
+    # For messages: dash's echo would turn the escapes back into bytes.
+    said="$1 answered '$(printf '%s' "$2" | sed 's/\\/\\\\/g')'"
+}
+for reply in 'Yes\000junk' 'Yes\r\n' 'Yes\n\n' ' Yes' 'Yes\nNo\n' 'yes'; do
+    answer SupportsRollback "$reply"
+    : >"$LOG"
+    expect_exit 1 "$said: refused" upd install "$T/art/probe.mender"
+    expect_one_line_error "$said"
+    contains "$said" "$T/err" "unexpected answer to SupportsRollback"
+    expect_states "$said: no install" "Download SupportsRollback Cleanup"
+    expect_nothing_in_progress "$said"
+done
+for reply in 'Yes' 'Yes\n'; do
+    answer SupportsRollback "$reply"
+    expect_exit 0 "$said" upd install "$T/art/probe.mender"
+    expect_exit 0 "$said: rollback" upd rollback
+done
+rm "$T/answer-SupportsRollback"
+answer NeedsArtifactReboot 'No\000Yes'
+expect_exit 1 "$said: refused" upd install "$T/art/probe.mender"
+contains "$said" "$T/err" '"No?Yes"'
+rm "$T/answer-NeedsArtifactReboot"
+upd rollback >/dev/null 2>&1
+: >"$LOG"
 
 # ---- the module's header/ files are the artifact's own bytes ----
 # Meta-data written with odd spacing, and type-info and header-info as the

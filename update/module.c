@@ -49,9 +49,16 @@ struct module {
 
 /* ---- running one state ---- */
 
-/* Run `program STATE tree`; NULL when it succeeded, else why not (in why). */
+/* What a module printed in a state whose stdout is its answer. */
+struct answer {
+    char text[256];
+    size_t len;
+};
+
+/* Run `program STATE tree`; NULL when it succeeded, else why not (in why).
+ * Its stdout goes into `answer` unless that is NULL. */
 static const char *run_state(const char *program, const char *tree, const char *state,
-                             unsigned timeout_s, char *answer, size_t answer_size, char *why,
+                             unsigned timeout_s, struct answer *answer, char *why,
                              size_t why_size)
 {
     char *argv[] = {(char *)program, (char *)state, (char *)tree, NULL};
@@ -61,7 +68,10 @@ static const char *run_state(const char *program, const char *tree, const char *
         snprintf(why, why_size, "cannot run %s: %s", program, strerror(err));
         return why;
     }
-    upd_child_wait(&c, answer, answer_size);
+    if (answer)
+        answer->len = upd_child_wait(&c, answer->text, sizeof answer->text);
+    else
+        upd_child_wait(&c, NULL, 0);
     if (c.timed_out) {
         snprintf(why, why_size, "timed out after ModuleTimeoutSeconds (%u)", timeout_s);
         return why;
@@ -75,7 +85,7 @@ static int call(const char *type, const char *program, const char *tree, const c
                 unsigned timeout_s)
 {
     char why[160];
-    if (run_state(program, tree, state, timeout_s, NULL, 0, why, sizeof why))
+    if (run_state(program, tree, state, timeout_s, NULL, why, sizeof why))
         return upd_fail("update module %s failed in %s: %s", type, state, why);
     return 0;
 }
@@ -84,34 +94,40 @@ static void call_warn(const char *type, const char *program, const char *tree, c
                       unsigned timeout_s)
 {
     char why[160];
-    if (run_state(program, tree, state, timeout_s, NULL, 0, why, sizeof why))
+    if (run_state(program, tree, state, timeout_s, NULL, why, sizeof why))
         upd_warn("update module %s failed in %s: %s", type, state, why);
 }
 
-/* NeedsArtifactReboot and SupportsRollback: the answer is stdout, without
- * trailing newlines; nothing means No. *choice is the index in `answers`. */
+/* NeedsArtifactReboot and SupportsRollback: the answer is stdout, one of
+ * `answers` and at most one newline after it; nothing means No. *choice is
+ * the index in `answers`. Exactly what Mender reads alike in both its
+ * clients: 3.x drops the newlines that end each write and compares the rest
+ * whole (a NUL, a "\r" or a space included), 4.x takes the first line and
+ * refuses a second one. */
 static int ask(const char *type, const char *program, const char *tree, const char *state,
                unsigned timeout_s, const char *const *answers, size_t nanswers, size_t *choice)
 {
-    char out[256], why[160];
-    if (run_state(program, tree, state, timeout_s, out, sizeof out, why, sizeof why))
+    struct answer out;
+    char why[160];
+    if (run_state(program, tree, state, timeout_s, &out, why, sizeof why))
         return upd_fail("update module %s failed in %s: %s", type, state, why);
-    size_t n = strlen(out);
-    while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
-        out[--n] = '\0';
+    size_t n = out.len;
+    if (n > 0 && out.text[n - 1] == '\n')
+        n--;
     if (n == 0) {
         *choice = 0;
         return 0;
     }
     for (size_t i = 0; i < nanswers; i++)
-        if (strcmp(out, answers[i]) == 0) {
+        if (strlen(answers[i]) == n && memcmp(out.text, answers[i], n) == 0) {
             *choice = i;
             return 0;
         }
-    for (char *p = out; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    return upd_fail("update module %s: unexpected answer to %s: \"%.60s\"", type, state, out);
+    for (size_t i = 0; i < out.len; i++)
+        if ((unsigned char)out.text[i] < 0x20 || out.text[i] == 0x7f)
+            out.text[i] = '?';
+    return upd_fail("update module %s: unexpected answer to %s: \"%.60s\"", type, state,
+                    out.text);
 }
 
 /* Cleanup, then the tree goes: the end of the module's part of an update,

@@ -144,7 +144,7 @@ static void drain(struct upd_child *c, char *out, size_t outsz, size_t *n)
     }
 }
 
-void upd_child_wait(struct upd_child *c, char *out, size_t outsz)
+size_t upd_child_wait(struct upd_child *c, char *out, size_t outsz)
 {
     size_t n = 0;
     int nap_ms = 1;
@@ -170,6 +170,7 @@ void upd_child_wait(struct upd_child *c, char *out, size_t outsz)
     }
     if (out && outsz)
         out[n] = '\0';
+    return n;
 }
 
 void upd_child_stop(struct upd_child *c, unsigned grace_s)

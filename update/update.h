@@ -137,8 +137,9 @@ int upd_child_start(struct upd_child *c, char *const argv[], const char *cwd, bo
 /* Without blocking: true once the child ended (reaped); enforces the deadline. */
 bool upd_child_ended(struct upd_child *c);
 /* Until the child ended; its captured stdout (what fits, NUL-terminated)
- * into out when out is not NULL. */
-void upd_child_wait(struct upd_child *c, char *out, size_t outsz);
+ * into out when out is not NULL. Returns its length, which tells a NUL the
+ * child wrote from the terminator. */
+size_t upd_child_wait(struct upd_child *c, char *out, size_t outsz);
 /* End it: SIGTERM now, SIGKILL after grace_s; reaped on return. */
 void upd_child_stop(struct upd_child *c, unsigned grace_s);
 /* NULL when it exited 0; else why not ("exit code 3", "timed out", ...) in buf. */
