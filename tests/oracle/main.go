@@ -13,6 +13,7 @@ import (
 const usage = `usage: oracle artifact FILE
        oracle conf FILE
        oracle diff ARTSIG FILE...
+       oracle craft SEED_DIR OUT_DIR
        oracle fuzz ARTSIG SEED_DIR COUNT SECONDS`
 
 func main() {
@@ -31,6 +32,8 @@ func run(args []string) int {
 		return runConf(args[1])
 	case args[0] == "diff" && len(args) >= 3:
 		return runDiff(args[1], args[2:])
+	case args[0] == "craft" && len(args) == 3:
+		return runCraft(args[1], args[2])
 	case args[0] == "fuzz" && len(args) == 5:
 		count, err1 := strconv.Atoi(args[3])
 		seconds, err2 := strconv.Atoi(args[4])
