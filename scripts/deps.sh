@@ -5,7 +5,7 @@ set -eu
 PACKAGES="build-essential clang meson ninja-build pkg-config binutils openssl
 libssl-dev libsodium-dev libarchive-dev libjson-c-dev check
 zlib1g-dev libisal-dev liblzma-dev libzstd-dev libcurl4-openssl-dev
-mender-artifact mender-client python3 python3-pytest python3-crcmod util-linux time xz-utils zstd
+mender-artifact mender-client python3 python3-pytest python3-crcmod util-linux time xz-utils zstd golang-go
 softhsm2 opensc p11-kit libp11-kit-dev valgrind llvm abigail-tools
 scdoc doxygen bash-completion man-db groff-base debhelper dpkg-dev fakeroot"
 
