@@ -126,10 +126,14 @@ int signing_key(struct key_ref *out, const struct key_list *keys, const char *co
 int make_signer(artsig_signer **out, const struct key_ref *key, const char *passphrase_file);
 
 /* An output written to a temporary file beside its destination and renamed
- * into place only by output_commit(); output_abort() (or a signal) removes it. */
+ * into place only by output_commit(); output_abort() (or a signal) removes it.
+ * A symbolic link is followed: the file it names is replaced, the link kept
+ * (a dangling link's target is created). A device, FIFO or socket cannot be
+ * replaced, so it is opened and written through; a directory is refused. */
 struct output {
-    char *dest;
-    char *tmp;
+    char *dest;   /* as named, for messages */
+    char *target; /* the file replaced: dest, its links followed */
+    char *tmp;    /* NULL when written through */
     int fd;
 };
 int output_open(struct output *o, const char *dest, unsigned mode);

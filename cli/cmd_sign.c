@@ -32,8 +32,9 @@ static const char sign_usage[] =
 static const char export_usage[] =
     "usage: artsig export-manifest -o OUTPUT|- ARTIFACT|-\n"
     "Writes the artifact's manifest, the bytes its signature covers, after checking\n"
-    "the artifact's structure and header digest. With an OUTPUT file it prints the\n"
-    "manifest's SHA-256 as sha256sum does, to compare on the signing machine.\n"
+    "the artifact's structure and header digest. With an OUTPUT file (not a device\n"
+    "or FIFO) it prints the manifest's SHA-256 as sha256sum does, to compare on the\n"
+    "signing machine.\n"
     "Offline signing: export-manifest, then 'artsig sign-blob' where the key is,\n"
     "then 'artsig attach-signature'.\n";
 
@@ -228,7 +229,8 @@ int cmd_attach_signature(int argc, char **argv)
     return rc;
 }
 
-/* The manifest to stdout, or to a file with its digest shown. */
+/* The manifest to stdout, or to a file with its digest shown; a device or
+ * FIFO is written through. */
 static int write_manifest(const char *output, const uint8_t *manifest, size_t len)
 {
     if (strcmp(output, "-") == 0) {
@@ -238,11 +240,14 @@ static int write_manifest(const char *output, const uint8_t *manifest, size_t le
     }
     struct output o;
     int rc = output_open(&o, output, 0644);
+    /* A device or FIFO keeps no copy to check, and on /dev/stdout the line
+     * would join the manifest. */
+    bool file = rc == EXIT_OK && o.tmp;
     if (rc == EXIT_OK)
         rc = output_write(&o, manifest, len);
     if (rc == EXIT_OK)
         rc = output_commit(&o);
-    if (rc != EXIT_OK)
+    if (rc != EXIT_OK || !file)
         return rc;
     uint8_t digest[ARTSIG_DIGEST_LEN];
     char hex[ARTSIG_DIGEST_HEX_LEN + 1];

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "files.h"
 
 static const struct command commands[] = {
     {"keygen", "generate a signing key pair", cmd_keygen},
@@ -388,6 +389,9 @@ int make_signer(artsig_signer **out, const struct key_ref *key, const char *pass
 
 int main(int argc, char **argv)
 {
+    int err = keep_std_fds_open();
+    if (err)
+        return die(EXIT_IO, "standard streams: /dev/null: %s", strerror(err));
     if (argc < 2) {
         print_help(stderr);
         return EXIT_USAGE;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "update.h"
 
 #define DEFAULT_CONFIG "/etc/mender/mender.conf"
@@ -116,6 +117,9 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
+    int err = keep_std_fds_open();
+    if (err)
+        return upd_fail("standard streams: /dev/null: %s", strerror(err));
     const char *config = DEFAULT_CONFIG, *data_dir = DEFAULT_DATA_DIR;
     int c;
     opterr = 0;

@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "files.h"
 #include "update.h"
 
 #define PROVIDES_FILE "provides"
@@ -45,7 +46,8 @@ int upd_fsync_dir(const char *dir)
     return rc;
 }
 
-int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len)
+/* DIR/NAME replaced whole. */
+static int replace_file(const char *dir, const char *name, const void *data, size_t len)
 {
     /* A fixed temporary name: a copy left by a killed run is simply
      * overwritten by the next one (the commands that write hold the data
@@ -71,6 +73,33 @@ int upd_write_atomic(const char *dir, const char *name, const void *data, size_t
     if (upd_fsync_dir(dir) != 0)
         return upd_fail("%s: %s", dir, strerror(errno));
     return UPD_EXIT_OK;
+}
+
+int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+        return upd_fail("%s/%s: path too long", dir, name);
+    /* A link (a boot env on another partition) is followed and kept; a
+     * device or FIFO cannot be replaced whole, so it is refused. */
+    char *target;
+    enum destination_kind kind;
+    int err = resolve_destination(&target, &kind, path);
+    int rc;
+    if (err)
+        rc = upd_fail("%s: %s", path, strerror(err));
+    else if (kind != DESTINATION_FILE)
+        rc = upd_fail("%s: not a regular file (a device, FIFO or socket); state is kept only in "
+                      "files replaced whole", path);
+    else {
+        /* Always a slash: `path` has one, and so has every link's target
+         * resolved from it. */
+        char *slash = strrchr(target, '/');
+        *slash = '\0';
+        rc = replace_file(slash == target ? "/" : target, slash + 1, data, len);
+    }
+    free(target);
+    return rc;
 }
 
 int upd_read_file(char **data, const char *path, size_t max, bool missing_ok)
