@@ -8,6 +8,7 @@
 #include <json-c/json.h>
 
 #include "info_internal.h"
+#include "json_strict.h"
 
 struct provide {
     char *key, *value;
@@ -150,186 +151,22 @@ static char *dup_string(const char *s)
 
 /* ---- strict JSON input ---- */
 
-/* Length of the RFC 8259 number at the start of s[0..len), 0 when there is
- * none: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? */
-static size_t number_len(const uint8_t *s, size_t len)
-{
-    size_t i = 0, digits;
-    if (i < len && s[i] == '-')
-        i++;
-    if (i < len && s[i] == '0')
-        i++;
-    else if (i < len && s[i] >= '1' && s[i] <= '9')
-        while (i < len && is_digit(s[i]))
-            i++;
-    else
-        return 0;
-    if (i < len && s[i] == '.') {
-        for (digits = ++i; i < len && is_digit(s[i]);)
-            i++;
-        if (i == digits)
-            return 0;
-    }
-    if (i < len && (s[i] == 'e' || s[i] == 'E')) {
-        i++;
-        if (i < len && (s[i] == '+' || s[i] == '-'))
-            i++;
-        for (digits = i; i < len && is_digit(s[i]);)
-            i++;
-        if (i == digits)
-            return 0;
-    }
-    return i;
-}
-
-/* Length of the well-formed UTF-8 sequence at the start of s[0..len), 0
- * when it is ill-formed (RFC 3629; Unicode Table 3-7): overlong forms,
- * UTF-16 surrogates, code points above U+10FFFF, stray continuation bytes
- * and truncated sequences. json-c 0.16 accepts all of these, while Go's
- * clients decode them as U+FFFD. */
-static size_t utf8_len(const uint8_t *s, size_t len)
-{
-    /* By lead byte: the sequence's length and the range of its second byte;
-     * further bytes are 80..BF. */
-    static const struct {
-        uint8_t lo, hi, n, lo2, hi2;
-    } table[] = {
-        {0x00, 0x7f, 1, 0, 0},       {0xc2, 0xdf, 2, 0x80, 0xbf}, {0xe0, 0xe0, 3, 0xa0, 0xbf},
-        {0xe1, 0xec, 3, 0x80, 0xbf}, {0xed, 0xed, 3, 0x80, 0x9f}, {0xee, 0xef, 3, 0x80, 0xbf},
-        {0xf0, 0xf0, 4, 0x90, 0xbf}, {0xf1, 0xf3, 4, 0x80, 0xbf}, {0xf4, 0xf4, 4, 0x80, 0x8f},
-    };
-    for (size_t t = 0; t < sizeof table / sizeof table[0]; t++) {
-        if (s[0] < table[t].lo || s[0] > table[t].hi)
-            continue;
-        size_t n = table[t].n;
-        if (n > len)
-            return 0;
-        if (n > 1 && (s[1] < table[t].lo2 || s[1] > table[t].hi2))
-            return 0;
-        for (size_t k = 2; k < n; k++)
-            if (s[k] < 0x80 || s[k] > 0xbf)
-                return 0;
-        return n;
-    }
-    return 0;
-}
-
-/* The value of the 4 hex digits at s[0..len), or -1. */
-static long hex4(const uint8_t *s, size_t len)
-{
-    long v = 0;
-    if (len < 4)
-        return -1;
-    for (size_t k = 0; k < 4; k++) {
-        int c = s[k], d;
-        if (is_digit(c))
-            d = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            d = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            d = c - 'A' + 10;
-        else
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-/* json-c 0.16's strict mode still accepts what RFC 8259 and Go's
- * encoding/json (the reference clients) refuse: single-quoted strings, NaN,
- * numbers such as "1.", "-.5" or "02.5" (and writes them back verbatim, which
- * would make our own output invalid JSON), raw control characters in strings,
- * ill-formed UTF-8 and \u escapes of lone surrogates; and it cuts object keys
- * at \u0000, so {"artifact_name\u0000":"B"} would override "artifact_name".
- * One header must never read differently to two parsers, so those are
- * refused before json-c sees the text. This checks tokens only; json-c does
- * the parsing. Returns the offset of the first byte refused, or `len`, and
- * sets *why to the reason, NULL for ill-formed UTF-8. */
-static size_t json_text_strict(const uint8_t *s, size_t len, const char **why)
-{
-    static const char delimiters[] = " \t\r\n,]}";
-    static const char other[] = " \t\r\n{}[],:" "truefalsn";
-    bool in_string = false;
-    *why = NULL;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_len(s + i, len - i);
-        if (n == 0)
-            return i;
-        i += n;
-    }
-    *why = "not strict RFC 8259";
-    for (size_t i = 0; i < len; i++) {
-        uint8_t c = s[i];
-        if (in_string) {
-            if (c < 0x20)
-                return i;
-            if (c == '"') {
-                in_string = false;
-            } else if (c == '\\' && i + 1 < len && s[i + 1] == 'u') {
-                long u = hex4(s + i + 2, len - i - 2);
-                if (u == 0)
-                    return i;
-                if (u >= 0xd800 && u <= 0xdfff) {
-                    /* Only a high surrogate then a low one make a pair. */
-                    long lo = len - i > 7 && s[i + 6] == '\\' && s[i + 7] == 'u'
-                                  ? hex4(s + i + 8, len - i - 8)
-                                  : -1;
-                    if (u > 0xdbff || lo < 0xdc00 || lo > 0xdfff) {
-                        *why = "lone surrogate escape";
-                        return i;
-                    }
-                    i += 6;
-                }
-                i++; /* json-c judges the hex digits */
-            } else if (c == '\\') {
-                i++;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '-' || is_digit(c)) {
-            size_t n = number_len(s + i, len - i);
-            if (n == 0)
-                return i;
-            if (i + n < len && !strchr(delimiters, s[i + n]))
-                return i + n;
-            i += n - 1;
-        } else if (c == 0 || !strchr(other, c)) {
-            return i;
-        }
-    }
-    return len;
-}
-
 int asig_json_parse(json_object **out, const char *what, const uint8_t *data, size_t len)
 {
-    *out = NULL;
-    const char *why;
-    size_t bad = json_text_strict(data, len, &why);
-    if (bad < len)
-        return why ? asig_fail(ARTSIG_EFORMAT, "%s: invalid JSON near byte %zu: %s", what, bad, why)
-                   : asig_fail(ARTSIG_EFORMAT, "%s: invalid UTF-8 at byte %zu", what, bad);
-    struct json_tokener *tok = json_tokener_new_ex(ARTSIG_LIMIT_JSON_DEPTH);
-    if (!tok)
-        return asig_fail(ARTSIG_ENOMEM, "%s: JSON parser", what);
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    json_object *obj = json_tokener_parse_ex(tok, (const char *)data, (int)len);
-    enum json_tokener_error err = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    /* A number at the very end is complete only once the input is known to
-     * have ended; json-c learns that from a terminating NUL. */
-    if (err == json_tokener_continue) {
-        obj = json_tokener_parse_ex(tok, "", 1);
-        err = json_tokener_get_error(tok);
-    }
-    json_tokener_free(tok);
-    if (err == json_tokener_error_depth)
-        return asig_fail(ARTSIG_ELIMIT, "%s: JSON nested deeper than %d levels", what,
-                         ARTSIG_LIMIT_JSON_DEPTH);
-    if (err != json_tokener_success)
-        return asig_fail(ARTSIG_EFORMAT, "%s: invalid JSON near byte %zu: %s", what, end,
-                         json_tokener_error_desc(err));
-    *out = obj;
-    return ARTSIG_OK;
+    static const struct asig_json_limits limits = {
+        .max_depth = ARTSIG_LIMIT_JSON_DEPTH,
+        .max_values = ARTSIG_LIMIT_JSON_VALUES,
+    };
+    static const int status[] = {
+        [ASIG_JSON_OK] = ARTSIG_OK,
+        [ASIG_JSON_EFORMAT] = ARTSIG_EFORMAT,
+        [ASIG_JSON_ELIMIT] = ARTSIG_ELIMIT,
+        [ASIG_JSON_ENOMEM] = ARTSIG_ENOMEM,
+    };
+    char why[256];
+    enum asig_json_verdict verdict = asig_json_strict_parse(out, data, len, &limits, why,
+                                                            sizeof why);
+    return verdict == ASIG_JSON_OK ? ARTSIG_OK : asig_fail(status[verdict], "%s: %s", what, why);
 }
 
 static const char *type_phrase(json_type t)

@@ -49,10 +49,10 @@ bool asig_find_name(size_t *pos, const void *seq, size_t lo, size_t hi,
  * "scripts/"), as the reader accepts it. */
 bool asig_script_name_valid(const char *name);
 
-/* Parse one whole header JSON document as strictly as the reference clients
- * read it (RFC 8259 tokens, UTF-8, nesting within ARTSIG_LIMIT_JSON_DEPTH,
- * nothing but whitespace after the value). `what` names it in error details.
- * The caller puts *out. */
+/* Parse one whole header JSON document through the strict gate
+ * (json_strict.h: read the same by Go, jansson and json-c, or refused), with
+ * ARTSIG_LIMIT_JSON_DEPTH and ARTSIG_LIMIT_JSON_VALUES. `what` names it in
+ * error details. The caller puts *out. */
 struct json_object;
 int asig_json_parse(struct json_object **out, const char *what, const uint8_t *data,
                     size_t len);

@@ -3,7 +3,7 @@
 # Skips apt entirely when they are all present already.
 set -eu
 PACKAGES="build-essential clang meson ninja-build pkg-config binutils openssl
-libssl-dev libsodium-dev libarchive-dev libjson-c-dev check
+libssl-dev libsodium-dev libarchive-dev libjson-c-dev libjansson-dev check
 zlib1g-dev libisal-dev liblzma-dev libzstd-dev libcurl4-openssl-dev
 mender-artifact mender-client python3 python3-pytest python3-crcmod util-linux time xz-utils zstd golang-go
 softhsm2 opensc p11-kit libp11-kit-dev valgrind llvm abigail-tools

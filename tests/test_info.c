@@ -654,15 +654,15 @@ static const struct crafted cases[] = {
        HI_WITH("[{\"type\":\"app\"}]", "{\"artifact_name\":\"a\\ud800\"}",
                "{\"device_type\":[\"dev\"]}")},
       {"headers/0000/type-info", TI_APP}},
-     NULL, ARTSIG_EFORMAT, "lone surrogate escape"},
+     NULL, ARTSIG_EFORMAT, "invalid Unicode '\\uD800'"},
     {"high surrogate escape before a non-surrogate escape",
      {{"header-info", HI_APP}, {"headers/0000/type-info", TI_APP},
       {"headers/0000/meta-data", "{\"k\":\"\\uD83D\\u0041\"}"}},
-     NULL, ARTSIG_EFORMAT, "meta-data: invalid JSON near byte 6: lone surrogate escape"},
+     NULL, ARTSIG_EFORMAT, "meta-data: invalid JSON near byte 19: invalid Unicode '\\uD83D\\u0041'"},
     {"lone low surrogate escape in meta-data",
      {{"header-info", HI_APP}, {"headers/0000/type-info", TI_APP},
       {"headers/0000/meta-data", "{\"k\":\"\\ude00\\ud83d\"}"}},
-     NULL, ARTSIG_EFORMAT, "lone surrogate escape"},
+     NULL, ARTSIG_EFORMAT, "invalid Unicode '\\uDE00'"},
 };
 #define N_CASES (sizeof cases / sizeof cases[0])
 
