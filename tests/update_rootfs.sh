@@ -375,4 +375,39 @@ gupd() { PATH="$T/grubbin" upd "$@"; }
 clean_install "grub-editenv" "$T/rel-2.mender" "$T/img" gupd
 expect_env "grub-editenv: switched and committed" mender_boot_part 3
 
+echo "== many provides"
+# A device records at most 16384 provides: each artifact's add up (these
+# clear nothing), and the install that would go beyond is refused before
+# anything is written. Up to the bound, commands stay fast.
+many_art() { # many_art OUT PREFIX: 9000 provides PREFIX.NNNNN, clearing nothing
+    out=$1
+    # shellcheck disable=SC2046 # one word per option and value
+    set -- $(python3 -c "for i in range(9000): print('-p $2.%05d:v' % i)")
+    write_art "$out" -n "$2" --no-default-clears-provides --clears-provides 'nothing.*' "$@"
+}
+many_art "$T/many-a.mender" a
+many_art "$T/many-b.mender" b
+sim_device
+expect_exit 4 "9000 provides: install" upd install "$T/many-a.mender"
+expect_exit 0 "9000 provides: commit" upd commit
+if [ "$(upd show-provides | grep -c '^a\.[0-9]*=v$')" -eq 9000 ]; then ok; else
+    bad "9000 provides: not all recorded"; fi
+expect_provides "9000 provides: the device's own kept" other.app.version=7
+save_device
+expect_exit 1 "18000 provides: refused" upd install "$T/many-b.mender"
+expect_one_line_error "18000 provides"
+contains "18000 provides: the bound named" "$T/err" "more than 16384 provides"
+expect_device_kept "18000 provides"
+# A provides file beyond the bound is refused too, naming the file.
+python3 -c "for i in range(16385): print('k%05d=v' % i)" >"$DATA/provides"
+expect_exit 1 "provides file of 16385 keys" upd show-provides
+expect_one_line_error "provides file of 16385 keys"
+contains "provides file of 16385 keys" "$T/err" "$DATA/provides"
+python3 -c "for i in range(16384): print('k%05d=v' % i)" >"$DATA/provides"
+expect_exit 0 "provides file of 16384 keys" upd show-provides
+if [ "$(wc -l <"$T/out")" -eq 16384 ]; then ok; else bad "16384 provides: $(wc -l <"$T/out") shown"; fi
+printf 'k=1\nk=2\n' >"$DATA/provides"
+expect_exit 1 "provides file with a key twice" upd show-provides
+contains "provides file with a key twice" "$T/err" "key 'k' appears twice"
+
 finish

@@ -148,12 +148,17 @@ static int compute_new_provides(struct install *in, const artsig_info *info)
         const char *glob = artsig_info_clears(info, 0, i);
         upd_provides_clear(&p, &glob, 1);
     }
-    for (size_t i = 0; i < nprov && rc == UPD_EXIT_OK; i++) {
-        const char *key, *value;
-        rc = artsig_info_provides(&key, &value, info, 0, i) == ARTSIG_OK
-                 ? upd_provides_set(&p, key, value)
-                 : upd_fail("artifact provides: %s", artsig_last_error());
-    }
+    const char **keys = calloc(nprov + 1, sizeof *keys);
+    const char **values = calloc(nprov + 1, sizeof *values);
+    if (!keys || !values)
+        rc = upd_fail("out of memory");
+    for (size_t i = 0; i < nprov && rc == UPD_EXIT_OK; i++)
+        if (artsig_info_provides(&keys[i], &values[i], info, 0, i) != ARTSIG_OK)
+            rc = upd_fail("artifact provides: %s", artsig_last_error());
+    if (rc == UPD_EXIT_OK)
+        rc = upd_provides_set_all(&p, nprov, keys, values);
+    free(keys);
+    free(values);
     if (rc == UPD_EXIT_OK)
         rc = upd_provides_set(&p, "artifact_name", artsig_info_name(info));
     if (rc == UPD_EXIT_OK && artsig_info_group(info))

@@ -15,6 +15,9 @@
 #include "update.h"
 
 #define PROVIDES_FILE "provides"
+/* A bound on the provides a device records: each later command reads them
+ * all, and a signed artifact could otherwise ask for any number. */
+#define PROVIDES_MAX 16384
 #define PROGRESS_FILE "update.json"
 /* State files are small; anything bigger is not ours. */
 #define STATE_FILE_MAX (1024 * 1024)
@@ -145,49 +148,168 @@ static bool valid_provides_value(const char *value)
     return strchr(value, '\n') == NULL;
 }
 
-int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
+/* Where `key` is in the sorted keys, or where it would go (*found false). */
+static size_t find_key(const struct upd_provides *p, const char *key, bool *found)
+{
+    size_t lo = 0, hi = p->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = strcmp(p->keys[mid], key);
+        if (cmp == 0) {
+            *found = true;
+            return mid;
+        }
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+static int check_entry(const char *key, const char *value)
 {
     if (!valid_provides_key(key) || !valid_provides_value(value))
         return upd_fail("provides '%s' cannot be stored: empty key, '=' in the key or a "
                         "line break", key);
-    /* Kept sorted by key, so the stored file and show-provides are stable. */
-    size_t i = 0;
-    while (i < p->count && strcmp(p->keys[i], key) < 0)
-        i++;
+    return UPD_EXIT_OK;
+}
+
+/* `origin` names the text the provides come from; NULL for an update's. */
+static int too_many(const char *origin)
+{
+    return upd_fail("%s%smore than %d provides; a device records at most that many",
+                    origin ? origin : "", origin ? ": " : "", PROVIDES_MAX);
+}
+
+/* Room for `more` entries beyond count. */
+static int grow(struct upd_provides *p, size_t more)
+{
+    size_t n = p->count + more ? p->count + more : 1;
+    char **keys = realloc(p->keys, n * sizeof *keys);
+    if (keys)
+        p->keys = keys;
+    char **values = keys ? realloc(p->values, n * sizeof *values) : NULL;
+    if (values)
+        p->values = values;
+    return values ? UPD_EXIT_OK : upd_fail("out of memory");
+}
+
+int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
+{
+    int rc = check_entry(key, value);
+    if (rc != UPD_EXIT_OK)
+        return rc;
+    /* Kept sorted by key, so the stored file and show-provides are stable,
+     * and a key is found by bisection. */
+    bool found;
+    size_t i = find_key(p, key, &found);
+    if (!found && p->count >= PROVIDES_MAX)
+        return too_many(NULL);
     char *v = strdup(value);
     if (!v)
         return upd_fail("out of memory");
-    if (i < p->count && strcmp(p->keys[i], key) == 0) {
+    if (found) {
         free(p->values[i]);
         p->values[i] = v;
         return UPD_EXIT_OK;
     }
     char *k = strdup(key);
-    char **keys = realloc(p->keys, (p->count + 1) * sizeof *keys);
-    if (keys)
-        p->keys = keys;
-    char **values = keys ? realloc(p->values, (p->count + 1) * sizeof *values) : NULL;
-    if (values)
-        p->values = values;
-    if (!k || !keys || !values) {
+    if (!k || grow(p, 1) != UPD_EXIT_OK) {
         free(k);
         free(v);
         return upd_fail("out of memory");
     }
-    memmove(p->keys + i + 1, p->keys + i, (p->count - i) * sizeof *keys);
-    memmove(p->values + i + 1, p->values + i, (p->count - i) * sizeof *values);
+    memmove(p->keys + i + 1, p->keys + i, (p->count - i) * sizeof *p->keys);
+    memmove(p->values + i + 1, p->values + i, (p->count - i) * sizeof *p->values);
     p->keys[i] = k;
     p->values[i] = v;
     p->count++;
     return UPD_EXIT_OK;
 }
 
+/* One key=value of a batch, and its place in the batch. */
+struct entry {
+    char *key, *value;
+    size_t order;
+};
+
+static int by_key_then_order(const void *a, const void *b)
+{
+    const struct entry *x = a, *y = b;
+    int cmp = strcmp(x->key, y->key);
+    return cmp ? cmp : (x->order > y->order) - (x->order < y->order);
+}
+
+/* Add n entries (copies of their keys and values) at once, in O(n log n)
+ * rather than n insertions: sorted together with what p holds, and of two
+ * equal keys the later one stays. With `origin` (the name of a text being
+ * parsed) two equal keys are an error instead, and errors name it. On error
+ * p is consistent, for upd_provides_free(). */
+static int set_batch(struct upd_provides *p, size_t n, const char *const *keys,
+                     const char *const *values, const char *origin)
+{
+    int rc = UPD_EXIT_OK;
+    for (size_t i = 0; i < n && rc == UPD_EXIT_OK; i++)
+        rc = check_entry(keys[i], values[i]);
+    if (rc != UPD_EXIT_OK)
+        return rc;
+    size_t total = p->count + n;
+    struct entry *all = calloc(total ? total : 1, sizeof *all);
+    if (!all || grow(p, n) != UPD_EXIT_OK) {
+        free(all);
+        return upd_fail("out of memory");
+    }
+    bool copied = true;
+    for (size_t i = 0; i < total; i++) {
+        bool old = i < p->count;
+        all[i].key = old ? p->keys[i] : strdup(keys[i - p->count]);
+        all[i].value = old ? p->values[i] : strdup(values[i - p->count]);
+        all[i].order = i;
+        copied = copied && all[i].key && all[i].value;
+    }
+    if (!copied) {
+        for (size_t i = p->count; i < total; i++) {
+            free(all[i].key);
+            free(all[i].value);
+        }
+        free(all);
+        return upd_fail("out of memory");
+    }
+    qsort(all, total, sizeof *all, by_key_then_order);
+    size_t kept = 0;
+    for (size_t i = 0; i < total; i++) {
+        bool replaced = i + 1 < total && strcmp(all[i].key, all[i + 1].key) == 0;
+        if (replaced && origin && rc == UPD_EXIT_OK)
+            rc = upd_fail("%s: key '%s' appears twice", origin, all[i].key);
+        if (replaced) {
+            free(all[i].key);
+            free(all[i].value);
+        } else {
+            p->keys[kept] = all[i].key;
+            p->values[kept] = all[i].value;
+            kept++;
+        }
+    }
+    p->count = kept;
+    free(all);
+    if (rc == UPD_EXIT_OK && kept > PROVIDES_MAX)
+        rc = too_many(origin);
+    return rc;
+}
+
+int upd_provides_set_all(struct upd_provides *p, size_t n, const char *const *keys,
+                         const char *const *values)
+{
+    return set_batch(p, n, keys, values, NULL);
+}
+
 const char *upd_provides_get(const struct upd_provides *p, const char *key)
 {
-    for (size_t i = 0; i < p->count; i++)
-        if (strcmp(p->keys[i], key) == 0)
-            return p->values[i];
-    return NULL;
+    bool found;
+    size_t i = find_key(p, key, &found);
+    return found ? p->values[i] : NULL;
 }
 
 /* Mender's glob for clears_artifact_provides: only '*' is special (any run of
@@ -240,30 +362,34 @@ void upd_provides_free(struct upd_provides *p)
 int upd_provides_parse(struct upd_provides *p, const char *text, const char *origin)
 {
     memset(p, 0, sizeof *p);
+    size_t lines = 0;
+    for (const char *c = text; (c = strchr(c, '\n')); c++)
+        lines++;
     char *copy = strdup(text);
-    if (!copy)
-        return upd_fail("out of memory");
-    int rc = UPD_EXIT_OK;
-    size_t lineno = 0;
+    const char **keys = calloc(lines + 1, sizeof *keys);
+    const char **values = calloc(lines + 1, sizeof *values);
+    int rc = copy && keys && values ? UPD_EXIT_OK : upd_fail("out of memory");
+    size_t n = 0;
     for (char *line = copy, *next; rc == UPD_EXIT_OK && *line; line = next) {
-        lineno++;
         next = strchr(line, '\n');
         if (!next)
-            rc = upd_fail("%s: line %zu is not terminated", origin, lineno);
+            rc = upd_fail("%s: line %zu is not terminated", origin, n + 1);
         else
             *next++ = '\0';
         char *eq = strchr(line, '=');
         if (rc == UPD_EXIT_OK && (!eq || eq == line))
-            rc = upd_fail("%s: line %zu is not key=value", origin, lineno);
+            rc = upd_fail("%s: line %zu is not key=value", origin, n + 1);
         if (rc == UPD_EXIT_OK) {
             *eq = '\0';
-            if (upd_provides_get(p, line))
-                rc = upd_fail("%s: key '%s' appears twice", origin, line);
-            else
-                rc = upd_provides_set(p, line, eq + 1);
+            keys[n] = line;
+            values[n++] = eq + 1;
         }
     }
+    if (rc == UPD_EXIT_OK)
+        rc = set_batch(p, n, keys, values, origin);
     free(copy);
+    free(keys);
+    free(values);
     if (rc != UPD_EXIT_OK)
         upd_provides_free(p);
     return rc;

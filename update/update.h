@@ -69,6 +69,11 @@ int upd_provides_load(struct upd_provides *p, const char *data_dir);
 int upd_provides_save(const struct upd_provides *p, const char *data_dir);
 const char *upd_provides_get(const struct upd_provides *p, const char *key);
 int upd_provides_set(struct upd_provides *p, const char *key, const char *value);
+/* Set n keys at once (of equal keys, the later value stays), in O(n log n)
+ * where n calls of set would take O(n^2). A device records at most 16384
+ * provides: more is an error (p then holds them, for upd_provides_free). */
+int upd_provides_set_all(struct upd_provides *p, size_t n, const char *const *keys,
+                         const char *const *values);
 /* Remove keys matching any glob of clears_artifact_provides (fnmatch). */
 void upd_provides_clear(struct upd_provides *p, const char *const *globs, size_t n);
 void upd_provides_free(struct upd_provides *p);
