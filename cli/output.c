@@ -66,7 +66,7 @@ static void release(struct output *o)
     o->fd = -1;
 }
 
-/* Fails like output_write, naming the destination; the output is aborted. */
+/* One line naming the destination, then the output is aborted. */
 static int fail(struct output *o, const char *what, int err)
 {
     int rc = die(EXIT_IO, "%s: %s%s", o->dest ? o->dest : "output", what, strerror(err));
