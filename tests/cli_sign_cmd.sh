@@ -105,6 +105,12 @@ cmp -s "$W/in-place.mender" "$W/keep.mender" && ok || bad "wrong public key: the
 # A public key that cannot be read is a key error (3).
 expect_refusal 3 "unreadable public key" "$W/fail.sig" "$ARTSIG" sign-blob --sign-cmd true \
     --sign-cmd-public-key "$T/none.pub" "$W/blob"
+# So is an RSA key with public exponent 1, for which any program "signs".
+sh "$SRC/tests/crafted/rsa-exponent.sh" "$K/rsa3072.pub" 1 "$T/e1.pub"
+expect_refusal 3 "RSA public key with e=1" "$W/fail.sig" "$ARTSIG" sign-blob \
+    --sign-cmd "python3 '$SRC/tests/crafted/rsa-e1-sign.py' 384" --sign-cmd-public-key "$T/e1.pub" \
+    "$W/blob"
+contains "RSA public key with e=1" "$T/err" "RSA public exponent is below 3"
 
 # ---- Usage errors (2), before anything runs ----
 marker=$T/ran
