@@ -25,7 +25,9 @@ typedef enum artsig_key_type {
 
 /** Below this many RSA bits a key loads but artsig_key_is_weak() says so. */
 #define ARTSIG_RSA_RECOMMENDED_BITS 3072
-/** RSA keys smaller than this are refused. */
+/** RSA keys smaller than this are refused, and so, with ARTSIG_EKEYUNSUPPORTED,
+ * are RSA keys whose public exponent is even or below 3 (with 1, anyone could
+ * sign), whether from a file, a PKCS#11 token or a remote signer. */
 #define ARTSIG_RSA_MIN_BITS 2048
 /** Key files larger than this are refused with ARTSIG_ELIMIT. */
 #define ARTSIG_KEY_FILE_MAX (64 * 1024)
