@@ -48,7 +48,8 @@ _artsig_update()
         if [[ $cur == -* ]]; then
             COMPREPLY=($(compgen -W '--config -c --data -d --help -h --version' -- "$cur"))
         else
-            COMPREPLY=($(compgen -W 'install commit rollback show-artifact show-provides' \
+            COMPREPLY=($(compgen -W \
+                'install commit rollback show-artifact show-provides show-config' \
                 -- "$cur"))
         fi
         return

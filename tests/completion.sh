@@ -95,7 +95,7 @@ run_cases() {
 
     # shellcheck disable=SC2086
     expect 'artsig-update ' $ucommands
-    expect 'artsig-update --data /tmp sh' show-artifact show-provides
+    expect 'artsig-update --data /tmp sh' show-artifact show-provides show-config
     expect 'artsig-update -c x.conf in' install
     # shellcheck disable=SC2086
     includes 'artsig-update --' $("$ARTSIG_UPDATE" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)

@@ -3,9 +3,9 @@
 # a key file that is missing, unreadable or of an unsupported kind refuses
 # every install (naming the file), even of an artifact another configured key
 # verifies; ArtifactVerifyKey and ArtifactVerifyKeys together, an empty key
-# option, a key option of the wrong type or given twice (option names match
-# case-insensitively, as Mender's Go JSON reader does) are configuration
-# errors. With keys, an unsigned or wrongly signed artifact is refused;
+# option, a key option of the wrong type, given twice or spelt in another case
+# (which Mender's Go JSON reader would take as the option) are configuration
+# errors (update_conf.sh tests the rest of mender.conf). With keys, an unsigned or wrongly signed artifact is refused;
 # several keys are tried in order; with no key at all the install goes ahead
 # with a warning. Each refusal is one line and leaves the device untouched.
 BUILD=$1 SRC=$2
@@ -77,10 +77,11 @@ refused "ArtifactVerifyKey not a string" '"ArtifactVerifyKey":7,' "$SIGNED" Arti
 refused "ArtifactVerifyKeys not a list" "$(key "$K/rsa3072.pub" | sed 's/Key"/Keys"/')" "$SIGNED" \
     ArtifactVerifyKeys
 refused "one option spelt twice" "$(key "$K/rsa3072.pub")\"artifactverifykey\":\"$K/rsa3072.pub\"," \
-    "$SIGNED" "given twice"
-# A lower-case spelling is a key option for Mender, so it is one here: the
-# wrong key it names refuses.
-refused "lower-case option honoured" "\"artifactverifykey\":\"$K/ecp256.pub\"," "$SIGNED"
+    "$SIGNED" "same key"
+# A lower-case spelling is a key option for Mender but not for other readers:
+# it is refused, naming the spelling expected.
+refused "lower-case option" "\"artifactverifykey\":\"$K/ecp256.pub\"," "$SIGNED" \
+    "must be spelt ArtifactVerifyKey"
 # The configuration itself.
 new_device qemux86-64 ""
 expect_exit 1 "missing configuration" "$UPD" --config "$T/no.conf" --data "$DATA" install "$SIGNED"

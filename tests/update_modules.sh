@@ -399,7 +399,7 @@ expect_nothing_in_progress "failing Enter script"
 # ---- timeouts from mender.conf ----
 # Past ModuleTimeoutSeconds the module's process group is ended and the
 # install fails, naming the timeout, before anything reached the destination.
-write_conf "$KEYS/ecp256.pub" ',"moduleTimeoutSeconds":1'
+write_conf "$KEYS/ecp256.pub" ',"ModuleTimeoutSeconds":1'
 before=$(snap)
 : >"$LOG"
 start=$(date +%s)

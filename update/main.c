@@ -54,6 +54,7 @@ static const char usage_text[] =
     "  rollback                go back to what ran before the update\n"
     "  show-artifact           print the name of the installed artifact\n"
     "  show-provides           print the device's provides as key=value lines\n"
+    "  show-config             print the settings read from the configuration, as JSON\n"
     "options:\n"
     "  -c, --config FILE       Mender configuration (default " DEFAULT_CONFIG ")\n"
     "  -d, --data DIR          state directory (default " DEFAULT_DATA_DIR ")\n"
@@ -102,6 +103,8 @@ static int run_configured(const char *command, const char *arg, const char *conf
         rc = upd_install(&cfg, data_dir, arg);
     else if (strcmp(command, "commit") == 0)
         rc = upd_commit(&cfg, data_dir);
+    else if (strcmp(command, "show-config") == 0)
+        rc = upd_config_show(&cfg);
     else
         rc = upd_rollback(&cfg, data_dir);
     upd_config_free(&cfg);
@@ -149,7 +152,8 @@ int main(int argc, char **argv)
     bool install = strcmp(command, "install") == 0;
     int want = install ? 1 : 0;
     if (!install && strcmp(command, "commit") != 0 && strcmp(command, "rollback") != 0 &&
-        strcmp(command, "show-artifact") != 0 && strcmp(command, "show-provides") != 0)
+        strcmp(command, "show-artifact") != 0 && strcmp(command, "show-provides") != 0 &&
+        strcmp(command, "show-config") != 0)
         return usage_error("unknown command '%s'", command);
     if (argc - optind != want)
         return usage_error(install ? "%s needs one ARTIFACT, URL or -" : "%s takes no arguments",
@@ -157,7 +161,7 @@ int main(int argc, char **argv)
     /* A module or script that stops reading what we write must fail that
      * write, not kill the client in the middle of an update. */
     signal(SIGPIPE, SIG_IGN);
-    if (strncmp(command, "show-", 5) == 0)
+    if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
         return show_provides(data_dir, strcmp(command, "show-artifact") == 0);
     return run_configured(command, install ? argv[optind] : NULL, config, data_dir);
 }

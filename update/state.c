@@ -121,6 +121,14 @@ int upd_read_file(char **data, const char *path, size_t max, bool missing_ok)
         return upd_fail("%s: %s", path,
                         !buf ? "out of memory" : len > max ? "too large" : "read error");
     }
+    /* A NUL would end the text early for C's string functions while other
+     * readers of the file (Mender's, for mender.conf) go on past it. */
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        ptrdiff_t offset = nul - buf;
+        free(buf);
+        return upd_fail("%s: a NUL byte at offset %td; not a text file", path, offset);
+    }
     buf[len] = '\0';
     *data = buf;
     return UPD_EXIT_OK;

@@ -37,9 +37,16 @@ struct upd_config {
     bool accept_unsigned_files; /* ArtsigAcceptUnsignedFiles: install manifest-augment files */
 };
 /* Parse; a missing file is an error naming it. Both ArtifactVerifyKey and
- * ArtifactVerifyKeys set → error. Unknown keys are ignored (Mender's file has many). */
+ * ArtifactVerifyKeys set → error. So is anything Go's encoding/json (Mender's
+ * reader) could read otherwise: not strict JSON, duplicate keys, null or a
+ * wrong type for an option read here, an option spelt in another case, or an
+ * unknown key a typo away from one. Other unknown keys are ignored (Mender's
+ * file has many). */
 int upd_config_load(struct upd_config *cfg, const char *path, const char *data_dir);
 void upd_config_free(struct upd_config *cfg);
+/* Print the settings in force as a JSON object on stdout, by option name:
+ * the keys of either key option as ArtifactVerifyKeys, an unset path as null. */
+int upd_config_show(const struct upd_config *cfg);
 /* Load every configured key into a keyring; fail closed: a key that is missing,
  * unreadable or unsupported, or a token that is absent, refuses (error names the
  * file, or the URI's place in the list). *ring is NULL when no key is
