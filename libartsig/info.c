@@ -206,13 +206,47 @@ static int expect_object(json_object *obj, const char *what)
     return ARTSIG_OK;
 }
 
+/* The JSON field names of the structs the Go reference decodes header
+ * objects into (mender-artifact's HeaderInfoV3, UpdateType, ArtifactProvides,
+ * ArtifactDepends, TypeInfoV3, HeaderInfo and Files). */
+static const char *const header_info_v3_fields[] = {"payloads", "artifact_provides",
+                                                    "artifact_depends"};
+static const char *const header_info_v2_fields[] = {"updates", "device_types_compatible",
+                                                    "artifact_name"};
+static const char *const update_type_fields[] = {"type"};
+static const char *const artifact_provides_fields[] = {"artifact_name", "artifact_group"};
+static const char *const artifact_depends_fields[] = {"artifact_name", "device_type",
+                                                      "artifact_group"};
+static const char *const type_info_fields[] = {"type", "artifact_depends", "artifact_provides",
+                                               "clears_artifact_provides"};
+static const char *const files_fields[] = {"files"};
+#define GO_FIELDS(names) names, sizeof names / sizeof names[0]
+
+/* An object Go decodes into a struct: Go takes any spelling of a field name
+ * that folds to it ("Payloads" for "payloads"), which artsig would not read,
+ * so such a key is refused. */
+static int expect_go_struct(json_object *obj, const char *what, const char *const *fields,
+                            size_t n)
+{
+    int rc = expect_object(obj, what);
+    const char *expected,
+        *key = rc == ARTSIG_OK ? asig_json_misspelt_field(obj, fields, n, &expected) : NULL;
+    if (!key)
+        return rc;
+    char shown[ASIG_SHOWN_MAX + 4];
+    return asig_fail(ARTSIG_EFORMAT, "%s: key \"%s\" must be spelt \"%s\"", what,
+                     asig_printable(shown, key, strlen(key)), expected);
+}
+
 /* A header file that must hold one JSON object: asig_json_parse, then
- * expect_object. On success the caller puts *out; on failure it is NULL. */
-static int parse_object(json_object **out, const char *what, const uint8_t *data, size_t len)
+ * expect_go_struct (n = 0 for a free-form object). On success the caller
+ * puts *out; on failure it is NULL. */
+static int parse_object(json_object **out, const char *what, const uint8_t *data, size_t len,
+                        const char *const *fields, size_t n)
 {
     int rc = asig_json_parse(out, what, data, len);
     if (rc == ARTSIG_OK)
-        rc = expect_object(*out, what);
+        rc = expect_go_struct(*out, what, fields, n);
     if (rc != ARTSIG_OK) {
         json_object_put(*out);
         *out = NULL;
@@ -386,7 +420,7 @@ static int set_payloads(artsig_info *info, json_object *list, const char *what, 
         json_object *e = json_object_array_get_idx(list, i);
         char entry[SUB_MAX];
         snprintf(entry, sizeof entry, "%s: %s[%zu]", what, key, i);
-        int rc = expect_object(e, entry);
+        int rc = expect_go_struct(e, entry, GO_FIELDS(update_type_fields));
         if (rc == ARTSIG_OK)
             rc = payload_type(&info->payloads[i].type, e, entry);
         if (rc != ARTSIG_OK)
@@ -431,7 +465,9 @@ static int header_info_v3(artsig_info *info, json_object *root, const char *what
         return rc;
 
     snprintf(sub, sizeof sub, "%s: artifact_provides", what);
-    rc = field(&name, provides, "artifact_name", json_type_string, true, sub);
+    rc = expect_go_struct(provides, sub, GO_FIELDS(artifact_provides_fields));
+    if (rc == ARTSIG_OK)
+        rc = field(&name, provides, "artifact_name", json_type_string, true, sub);
     if (rc == ARTSIG_OK)
         rc = set_name(info, name, sub, "artifact_name");
     if (rc == ARTSIG_OK)
@@ -446,7 +482,9 @@ static int header_info_v3(artsig_info *info, json_object *root, const char *what
         return rc;
 
     snprintf(sub, sizeof sub, "%s: artifact_depends", what);
-    rc = field(&list, depends, "device_type", json_type_array, true, sub);
+    rc = expect_go_struct(depends, sub, GO_FIELDS(artifact_depends_fields));
+    if (rc == ARTSIG_OK)
+        rc = field(&list, depends, "device_type", json_type_array, true, sub);
     if (rc == ARTSIG_OK)
         rc = set_device_types(info, list, sub, "device_type");
     static const char *const optional[] = {"artifact_name", "artifact_group"};
@@ -497,7 +535,7 @@ static int augment_header_info(const artsig_info *info, json_object *root, const
         json_object *e = json_object_array_get_idx(list, i), *t = NULL;
         char entry[SUB_MAX];
         snprintf(entry, sizeof entry, "%s: payloads[%zu]", what, i);
-        rc = expect_object(e, entry);
+        rc = expect_go_struct(e, entry, GO_FIELDS(update_type_fields));
         if (rc != ARTSIG_OK)
             return rc;
         if (json_object_object_get_ex(e, "type", &t) && t &&
@@ -517,7 +555,9 @@ static int header_info(artsig_info *info, int augment, const char *what, const u
                        size_t len)
 {
     json_object *root;
-    int rc = parse_object(&root, what, data, len);
+    int rc = !augment && info->version == 2
+                 ? parse_object(&root, what, data, len, GO_FIELDS(header_info_v2_fields))
+                 : parse_object(&root, what, data, len, GO_FIELDS(header_info_v3_fields));
     if (rc != ARTSIG_OK)
         return rc;
     if (augment)
@@ -541,7 +581,7 @@ static int type_info(artsig_info *info, int augment, size_t index, const char *w
     json_object *root, *v;
     struct typeinfo ti = {0};
     char *type = NULL;
-    int rc = parse_object(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len, GO_FIELDS(type_info_fields));
     if (rc != ARTSIG_OK)
         return rc;
     rc = payload_type(&type, root, what);
@@ -583,7 +623,7 @@ static int meta_data(artsig_info *info, int augment, size_t index, const char *w
     if (len == 0)
         return ARTSIG_OK;
     json_object *root;
-    int rc = parse_object(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len, NULL, 0);
     if (rc != ARTSIG_OK)
         return rc;
     const char *text = json_object_to_json_string_ext(
@@ -639,7 +679,7 @@ static int v2_files(const artsig_info *info, size_t index, const char *what,
                     const uint8_t *data, size_t len)
 {
     json_object *root, *list;
-    int rc = parse_object(&root, what, data, len);
+    int rc = parse_object(&root, what, data, len, GO_FIELDS(files_fields));
     if (rc != ARTSIG_OK)
         return rc;
     rc = field(&list, root, "files", json_type_array, true, what);
