@@ -2,7 +2,8 @@
  * uncompressed tar, and each header or data member as a second archive whose
  * read callback pulls the member's bytes straight out of the outer one, hashes
  * them on the way and decompresses them (decoder.c). Every byte of every tar
- * passes a struct tarstream, which requires the bytes libarchive skips without
+ * passes a struct tarstream, which has each header checked before libarchive
+ * reads it (tar_check.c) and requires the bytes libarchive skips without
  * looking (padding, end-of-archive blocks and what follows them) to be zeros.
  * Member grammar and trust order follow FORMAT.md; info.c turns the header
  * files into facts once their digest matched. */
@@ -19,6 +20,7 @@
 
 #include "decoder.h"
 #include "info_internal.h"
+#include "tar_check.h"
 
 /* Input is read in blocks of this size (fd and pull modes); libarchive hands
  * out pointers into it, so payload data is never copied in between. */
@@ -26,7 +28,6 @@
 /* header-info, the scripts, and type-info, meta-data and files per payload. */
 #define HEADER_FILES_MAX (1 + ARTSIG_LIMIT_SCRIPTS + 3 * ARTSIG_LIMIT_PAYLOADS)
 #define HEADER_NAME_MAX 255
-#define TAR_BLOCK 512
 /* Internal status: header-only reading is complete; never returned. */
 #define STOP 1
 
@@ -84,13 +85,14 @@ struct channel {
 enum run_state { RUN_NEW, RUN_PUSH, RUN_DONE };
 
 /* A tar as libarchive reads it through one of the read callbacks: the
- * artifact itself, or a member's decompressed content. libarchive skips the
- * padding after each entry's data, and stops at the first end-of-archive
- * block, without looking at those bytes; so every buffer handed to it passes
- * here, and those bytes must all be zeros. */
+ * artifact itself, or a member's decompressed content. Every buffer handed to
+ * libarchive passes here: its headers are checked first, and the bytes
+ * libarchive skips without looking (the padding after each entry's data, and
+ * all from the first end-of-archive block on) must all be zeros. */
 struct tarstream {
     artsig_reader *r;
     struct archive *a;
+    struct asig_tar_check check;
     const char *member;   /* NULL for the artifact's own tar */
     uint64_t delivered;   /* bytes handed to libarchive */
     const uint8_t *last;  /* the buffer handed over last, which libarchive */
@@ -251,7 +253,9 @@ static int check_padding(const struct tarstream *t, const uint8_t *p, uint64_t b
  * image is mostly zeros). */
 static int ts_deliver(struct tarstream *t, const uint8_t *p, size_t len)
 {
-    int rc = check_padding(t, p, t->delivered, len);
+    int rc = asig_tar_check_feed(&t->check, p, len);
+    if (rc == ARTSIG_OK)
+        rc = check_padding(t, p, t->delivered, len);
     uint64_t from = t->pad_to > t->delivered ? t->pad_to - t->delivered : 0;
     size_t i = len;
     while (i > from && p[i - 1] == 0)
@@ -281,7 +285,7 @@ static int ts_next_header(struct tarstream *t, struct archive_entry **e)
     asig_printable(t->entry, name ? name : "", name ? strlen(name) : 0);
     uint64_t size = (uint64_t)archive_entry_size(*e);
     t->pad_from = (uint64_t)archive_filter_bytes(t->a, -1) + size;
-    t->pad_to = t->pad_from + (TAR_BLOCK - size % TAR_BLOCK) % TAR_BLOCK;
+    t->pad_to = t->pad_from + (ASIG_TAR_BLOCK - size % ASIG_TAR_BLOCK) % ASIG_TAR_BLOCK;
     uint64_t first = t->delivered - t->last_len;
     int rc = ARTSIG_OK;
     if (t->pad_from < first && t->pad_from < t->pad_to)
@@ -315,12 +319,13 @@ static int ts_check_tail(const struct tarstream *t)
  * every writer puts two. */
 static bool ts_end_blocks_missing(const struct tarstream *t)
 {
-    return t->delivered - t->end < 2 * TAR_BLOCK;
+    return t->delivered - t->end < 2 * ASIG_TAR_BLOCK;
 }
 
 /* A tar-only archive: any decompression is decoder.c's. */
 static int ts_open(struct tarstream *t, void *data, archive_read_callback *read)
 {
+    asig_tar_check_init(&t->check, t->member);
     t->a = archive_read_new();
     if (!t->a)
         return asig_fail(ARTSIG_ENOMEM, "tar reader");
@@ -329,6 +334,13 @@ static int ts_open(struct tarstream *t, void *data, archive_read_callback *read)
     if (archive_read_open(t->a, data, NULL, read, NULL) != ARCHIVE_OK)
         return tar_fail(t, "at the start of", t->member ? t->member : "the artifact");
     return ARTSIG_OK;
+}
+
+static void ts_close(struct tarstream *t)
+{
+    archive_read_free(t->a);
+    t->a = NULL;
+    asig_tar_check_free(&t->check);
 }
 
 /* ---- Input ---- */
@@ -530,7 +542,7 @@ static int read_member(struct member *m, int (*on_entry)(struct member *m,
         }
         rc = ar == ARCHIVE_OK ? on_entry(m, e) : tar_fail(&m->ts, "in", m->name);
     }
-    archive_read_free(m->ts.a);
+    ts_close(&m->ts);
     asig_decoder_free(m->dec);
     return rc;
 }
@@ -1119,8 +1131,7 @@ static int parse(artsig_reader *r)
 static int run(artsig_reader *r)
 {
     int rc = parse(r);
-    archive_read_free(r->outer.a);
-    r->outer.a = NULL;
+    ts_close(&r->outer);
     free_header_files(r);
     return rc == STOP ? ARTSIG_OK : rc;
 }

@@ -1047,7 +1047,9 @@ START_TEST(derived_members)
         /* Members that are not plain files, or not members at all. */
         {"mv header.tar.gz h; ln -s h header.tar.gz", ARTSIG_EFORMAT, "not a regular file"},
         {"echo hi > extra; echo extra > more", ARTSIG_EFORMAT, "unknown member \"extra\""},
-        {"echo version > more", ARTSIG_EFORMAT, "member version after data/0000.tar.gz"},
+        /* A copy, which tar would otherwise store as a hard link. */
+        {"mkdir dup; cp version dup; printf -- '-C dup\\nversion\\n' > more", ARTSIG_EFORMAT,
+         "member version after data/0000.tar.gz"},
         {"gzip -c data/0000.tar.gz > data/0001.tar.gz", ARTSIG_EFORMAT,
          "where the end of the archive was expected"},
         {"mv data/0000.tar.gz data/0001.tar.gz", ARTSIG_EFORMAT, "data/0000.tar[ext]"},
