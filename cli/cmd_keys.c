@@ -1,5 +1,4 @@
 /* Key and blob commands: keygen, sign-blob, verify-blob. */
-#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -8,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "files.h"
 
 /* Blobs are signed whole (pure Ed25519 needs the whole message). */
 #define BLOB_MAX ((size_t)256 * 1024 * 1024)
@@ -93,9 +93,9 @@ static bool same_entry(const char *a, const char *b)
     return same;
 }
 
-/* Whether two destinations are one file: spelt alike, the same entry under
- * other names ("./k", "d/../k", a linked folder), or existing files that
- * are one (a symbolic or hard link to the other). */
+/* Whether two destinations, their links followed, are one file: spelt
+ * alike, the same entry under other names ("./k", "d/../k", a linked
+ * folder), or existing files that are one (hard links). */
 static bool same_file(const char *a, const char *b)
 {
     if (strcmp(a, b) == 0)
@@ -107,19 +107,32 @@ static bool same_file(const char *a, const char *b)
     return !a_exists && !b_exists && same_entry(a, b);
 }
 
-/* Refused before a key is made, so that a keygen that fails replaces
- * nothing: a folder (rename() cannot replace it) and, when `keep_existing`,
- * any existing file. */
-static int check_destination(const char *path, bool keep_existing)
+/* The file a key written to `path` lands in (malloc'd; see
+ * resolve_destination()); a folder there is refused now, before a key is
+ * made, so that a keygen that fails replaces nothing. */
+static int key_destination(char **target, const char *path)
 {
+    enum destination_kind kind;
+    int err = resolve_destination(target, &kind, path);
+    return err ? die(EXIT_IO, "%s: %s", path, strerror(err)) : EXIT_OK;
+}
+
+/* The checks before a key is made: -o and -p two files, and an existing
+ * private key replaced only when `force`. */
+static int check_destinations(const char *priv_path, const char *pub_path, bool force)
+{
+    char *priv = NULL, *pub = NULL;
+    int rc = key_destination(&priv, priv_path);
+    if (rc == EXIT_OK)
+        rc = key_destination(&pub, pub_path);
     struct stat st;
-    if (stat(path, &st) != 0)
-        return EXIT_OK;
-    if (S_ISDIR(st.st_mode))
-        return die(EXIT_IO, "%s: %s", path, strerror(EISDIR));
-    if (keep_existing)
-        return die(EXIT_IO, "%s: exists; -f (--force) replaces it", path);
-    return EXIT_OK;
+    if (rc == EXIT_OK && same_file(priv, pub))
+        rc = usage_error("keygen", "-o and -p name the same file");
+    else if (rc == EXIT_OK && !force && stat(priv, &st) == 0 && S_ISREG(st.st_mode))
+        rc = die(EXIT_IO, "%s: exists; -f (--force) replaces it", priv_path);
+    free(priv);
+    free(pub);
+    return rc;
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -150,11 +163,7 @@ int cmd_keygen(int argc, char **argv)
     artsig_key_type type;
     if (parse_key_type(&type, type_name) != 0)
         return usage_error("keygen", "unknown key type '%s'", type_name);
-    if (same_file(priv_path, pub_path))
-        return usage_error("keygen", "-o and -p name the same file");
-    int rc = check_destination(priv_path, !force);
-    if (rc == EXIT_OK)
-        rc = check_destination(pub_path, false);
+    int rc = check_destinations(priv_path, pub_path, force);
     if (rc != EXIT_OK)
         return rc;
 

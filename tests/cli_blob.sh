@@ -77,12 +77,14 @@ expect_exit 3 "keygen into a missing folder" "$ARTSIG" keygen --type ed25519 -o 
 # nothing: the public key would be all that is left.
 mkdir "$T/same" && cd "$T/same" || exit 1
 ln -s . here
+ln -s key dangling
 expect_exit 2 "-o and ./-o" "$ARTSIG" keygen --type ed25519 -o key -p ./key
+expect_exit 2 "-p a dangling link to -o" "$ARTSIG" keygen --type ed25519 -o key -p dangling
 expect_exit 2 "-o and a path through a linked folder" "$ARTSIG" keygen --type ed25519 \
     -o key -p here/key
 expect_exit 2 "-o and a path through .." "$ARTSIG" keygen --type ed25519 -o key -p ../same/key
 expect_one_line_error "-o and a path through .."
-[ "$(ls -A)" = here ] && ok || bad "keygen wrote files: $(ls -A)"
+[ "$(ls -A | tr '\n' ' ')" = "dangling here " ] && ok || bad "keygen wrote files: $(ls -A)"
 "$ARTSIG" keygen --type ed25519 -o key -p key.pub
 cp key key.saved
 ln -s key link
