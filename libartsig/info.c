@@ -9,6 +9,7 @@
 
 #include "info_internal.h"
 #include "json_strict.h"
+#include "json_text.h"
 
 struct provide {
     char *key, *value;
@@ -102,6 +103,7 @@ struct artsig_info {
     struct file *files; /* sorted by payload, then name */
     size_t n_files;
     struct header_pos pos[2]; /* header.tar, header-augment.tar */
+    size_t json_values;        /* in the header JSON files read so far */
 
     json_object *json; /* the document artsig_info_json() returned last */
 };
@@ -240,10 +242,20 @@ static int expect_go_struct(json_object *obj, const char *what, const char *cons
 
 /* A header file that must hold one JSON object: asig_json_parse, then
  * expect_go_struct (n = 0 for a free-form object). On success the caller
- * puts *out; on failure it is NULL. */
-static int parse_object(json_object **out, const char *what, const uint8_t *data, size_t len,
-                        const char *const *fields, size_t n)
+ * puts *out; on failure it is NULL.
+ *
+ * All the header JSON files of an artifact share ARTSIG_LIMIT_JSON_VALUES:
+ * artsig_info_json() holds every meta-data as a tree at once, and an empty
+ * object costs json-c about 800 bytes. */
+static int parse_object(artsig_info *info, json_object **out, const char *what,
+                        const uint8_t *data, size_t len, const char *const *fields, size_t n)
 {
+    *out = NULL;
+    size_t values = asig_json_text_values(data, len);
+    if (values > ARTSIG_LIMIT_JSON_VALUES - info->json_values)
+        return asig_fail(ARTSIG_ELIMIT, "%s: the header JSON files hold more than %d values",
+                         what, ARTSIG_LIMIT_JSON_VALUES);
+    info->json_values += values;
     int rc = asig_json_parse(out, what, data, len);
     if (rc == ARTSIG_OK)
         rc = expect_go_struct(*out, what, fields, n);
@@ -556,8 +568,8 @@ static int header_info(artsig_info *info, int augment, const char *what, const u
 {
     json_object *root;
     int rc = !augment && info->version == 2
-                 ? parse_object(&root, what, data, len, GO_FIELDS(header_info_v2_fields))
-                 : parse_object(&root, what, data, len, GO_FIELDS(header_info_v3_fields));
+                 ? parse_object(info, &root, what, data, len, GO_FIELDS(header_info_v2_fields))
+                 : parse_object(info, &root, what, data, len, GO_FIELDS(header_info_v3_fields));
     if (rc != ARTSIG_OK)
         return rc;
     if (augment)
@@ -581,7 +593,7 @@ static int type_info(artsig_info *info, int augment, size_t index, const char *w
     json_object *root, *v;
     struct typeinfo ti = {0};
     char *type = NULL;
-    int rc = parse_object(&root, what, data, len, GO_FIELDS(type_info_fields));
+    int rc = parse_object(info, &root, what, data, len, GO_FIELDS(type_info_fields));
     if (rc != ARTSIG_OK)
         return rc;
     rc = payload_type(&type, root, what);
@@ -623,7 +635,7 @@ static int meta_data(artsig_info *info, int augment, size_t index, const char *w
     if (len == 0)
         return ARTSIG_OK;
     json_object *root;
-    int rc = parse_object(&root, what, data, len, NULL, 0);
+    int rc = parse_object(info, &root, what, data, len, NULL, 0);
     if (rc != ARTSIG_OK)
         return rc;
     const char *text = json_object_to_json_string_ext(
@@ -675,11 +687,11 @@ static bool lookup_file(size_t *pos, const artsig_info *info, size_t payload, co
 
 /* Version 2's headers/NNNN/files, {"files":[names]}: must name exactly the
  * payload's files of the manifest. */
-static int v2_files(const artsig_info *info, size_t index, const char *what,
+static int v2_files(artsig_info *info, size_t index, const char *what,
                     const uint8_t *data, size_t len)
 {
     json_object *root, *list;
-    int rc = parse_object(&root, what, data, len, GO_FIELDS(files_fields));
+    int rc = parse_object(info, &root, what, data, len, GO_FIELDS(files_fields));
     if (rc != ARTSIG_OK)
         return rc;
     rc = field(&list, root, "files", json_type_array, true, what);

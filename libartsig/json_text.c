@@ -47,6 +47,14 @@ static void scan_values(const uint8_t *text, size_t len, size_t *values, unsigne
     }
 }
 
+size_t asig_json_text_values(const uint8_t *text, size_t len)
+{
+    size_t values;
+    unsigned depth;
+    scan_values(text, len, &values, &depth);
+    return values;
+}
+
 /* jansson's reason without its " near '...'", which quotes raw input. */
 static void jansson_reason(char *why, size_t why_size, const json_error_t *err)
 {

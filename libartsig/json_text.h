@@ -13,4 +13,8 @@ enum asig_json_verdict asig_json_text_check(const uint8_t *text, size_t len,
                                             const struct asig_json_limits *limits, char *why,
                                             size_t why_size);
 
+/* An upper bound on the values in text[0..len), found without allocating:
+ * what asig_json_limits.max_values is compared with. */
+size_t asig_json_text_values(const uint8_t *text, size_t len);
+
 #endif

@@ -13,40 +13,9 @@ require_python3
 need_mender_artifact
 KEY=$VEC/keys/rsa3072.pkcs1.key PUB=$VEC/keys/rsa3072.pub
 
-# craft OUT HEADER_INFO TYPE_INFO [META_DATA]: a version 3 artifact with one
-# rootfs-image file and these header files, its manifest signed with $KEY.
-cat >"$T/craft.py" <<'EOF'
-import base64, gzip, hashlib, io, subprocess, sys, tarfile
-
-key, out, header_info, type_info = sys.argv[1:5]
-meta_data = sys.argv[5] if len(sys.argv) > 5 else None
-
-def tar_of(members):
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as t:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size, info.mode = len(data), 0o644
-            t.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-header = [("header-info", header_info.encode()), ("headers/0000/type-info", type_info.encode())]
-if meta_data is not None:
-    header.append(("headers/0000/meta-data", meta_data.encode()))
-image = b"rootfs image\n" * 100
-version = b'{"format":"mender","version":3}'
-header_gz = gzip.compress(tar_of(header), mtime=0)
-listed = {"version": version, "header.tar.gz": header_gz, "data/0000/image.ext4": image}
-manifest = "".join("%s  %s\n" % (hashlib.sha256(listed[n]).hexdigest(), n)
-                   for n in sorted(listed)).encode()
-signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=manifest,
-                           stdout=subprocess.PIPE, check=True).stdout
-data = gzip.compress(tar_of([("image.ext4", image)]), mtime=0)
-open(out, "wb").write(tar_of([("version", version), ("manifest", manifest),
-                              ("manifest.sig", base64.b64encode(signature)),
-                              ("header.tar.gz", header_gz), ("data/0000.tar.gz", data)]))
-EOF
-craft() { python3 "$T/craft.py" "$KEY" "$@" || bad "crafting $1 failed"; }
+# craft OUT HEADER_INFO TYPE_INFO [--meta-data TEXT]: a version 3 artifact
+# with one rootfs-image file and these header files, signed with $KEY.
+craft() { python3 "$SRC/tests/craft_artifact.py" --key "$KEY" "$@" || bad "crafting $1 failed"; }
 
 HI='"payloads":[{"type":"rootfs-image"}],"artifact_provides":{"artifact_name":"harmless-rootfs-1.0"},"artifact_depends":{"device_type":["other-board"]}'
 HI_OK="{$HI}"
@@ -118,9 +87,9 @@ refused "artifact_provide\\u017f in type-info" "$T/longs.mender" 'must be spelt 
 
 # Integers: beyond 64 bits json-c clamped them (read showed another value),
 # beyond 2^53 Go rounds them.
-craft "$T/huge.mender" "$HI_OK" "$TI_OK" '{"n":123456789012345678901234567890}'
+craft "$T/huge.mender" "$HI_OK" "$TI_OK" --meta-data '{"n":123456789012345678901234567890}'
 refused "meta-data integer beyond 64 bits" "$T/huge.mender" "too big integer"
-craft "$T/odd.mender" "$HI_OK" "$TI_OK" '{"n":9007199254740993}'
+craft "$T/odd.mender" "$HI_OK" "$TI_OK" --meta-data '{"n":9007199254740993}'
 refused "meta-data integer beyond 2^53" "$T/odd.mender" "beyond +-2^53"
 
 finish

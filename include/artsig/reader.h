@@ -40,7 +40,7 @@ extern "C" {
 #define ARTSIG_LIMIT_FILES 4096                     /**< files across all payloads */
 #define ARTSIG_LIMIT_SCRIPTS 256                    /**< state scripts */
 #define ARTSIG_LIMIT_JSON_DEPTH 16                  /**< nesting in any header JSON */
-#define ARTSIG_LIMIT_JSON_VALUES 10000              /**< values in any header JSON */
+#define ARTSIG_LIMIT_JSON_VALUES 5000               /**< values in all header JSON of an artifact */
 /** Decompressing header and data members (no digest covers the compressed
  * bytes of a data member, and a header's is checked only at its end): the
  * memory of an xz decoder (mender-artifact writes xz with a 64 MiB dictionary,
