@@ -12,14 +12,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "internal.h"
+#include "tar_check.h"
 
-#define TAR_BLOCK 512
-#define PADDED(n) (((n) + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK)
+#define PADDED(n) (((n) + ASIG_TAR_BLOCK - 1) / ASIG_TAR_BLOCK * ASIG_TAR_BLOCK)
 /* The longest manifest.sig entry, plus the end-of-archive blocks libarchive
  * writes when the in-memory archive holding it is closed. */
-#define SIG_ENTRY_MAX (TAR_BLOCK + PADDED(ARTSIG_SIGNATURE_B64_MAX))
-#define SIG_ARCHIVE_MAX (SIG_ENTRY_MAX + 2 * TAR_BLOCK)
+#define SIG_ENTRY_MAX (ASIG_TAR_BLOCK + PADDED(ARTSIG_SIGNATURE_B64_MAX))
+#define SIG_ARCHIVE_MAX (SIG_ENTRY_MAX + 2 * ASIG_TAR_BLOCK)
 /* Read/write fallback when the kernel cannot copy between the descriptors. */
 #define COPY_BUFFER (128 * 1024)
 /* One copy_file_range call at most: the output's writeback is started
@@ -94,6 +93,57 @@ static int same_manifest(struct archive *a, struct archive_entry *e, const uint8
     return ar == ARCHIVE_EOF;
 }
 
+/* The input of survey(), read with its tar headers checked as the reader
+ * checks them: the file may have changed since, and a header checked once
+ * must not be read another way now. File data is seeked over. */
+struct survey_input {
+    int fd;
+    off_t end; /* where the file ends: no seek goes past it */
+    uint8_t *buf;
+    struct asig_tar_check check;
+    int refused; /* the checker's status, with its detail */
+};
+
+static la_ssize_t survey_read(struct archive *a, void *p, const void **buf)
+{
+    struct survey_input *in = p;
+    ssize_t n;
+    do
+        n = read(in->fd, in->buf, COPY_BUFFER);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        archive_set_error(a, errno, "%s", strerror(errno));
+        return -1;
+    }
+    in->refused = asig_tar_check_feed(&in->check, in->buf, (size_t)n);
+    if (in->refused != ARTSIG_OK) {
+        archive_set_error(a, EINVAL, "a tar header was refused");
+        return -1;
+    }
+    *buf = in->buf;
+    return n;
+}
+
+/* libarchive reads what is not skipped here (0: nothing), and so finds a
+ * member cut short. */
+static la_int64_t survey_skip(struct archive *a, void *p, la_int64_t request)
+{
+    (void)a;
+    struct survey_input *in = p;
+    uint64_t n = asig_tar_check_skippable(&in->check);
+    off_t at = lseek(in->fd, 0, SEEK_CUR);
+    if ((uint64_t)request < n)
+        n = (uint64_t)request;
+    if (at < 0 || at > in->end)
+        return 0;
+    if ((uint64_t)(in->end - at) < n)
+        n = (uint64_t)(in->end - at);
+    if (n == 0 || lseek(in->fd, (off_t)n, SEEK_CUR) < 0)
+        return 0;
+    asig_tar_check_skip(&in->check, n);
+    return (la_int64_t)n;
+}
+
 /* Walk the outer members with libarchive, which accounts for pax and GNU
  * extension headers (an entry's position is that of its first header). Data
  * is skipped, by seeking, so this costs a few reads whatever the size. Besides
@@ -102,13 +152,22 @@ static int same_manifest(struct archive *a, struct archive_entry *e, const uint8
 static int survey(struct split *s, int fd, int64_t size, const uint8_t *manifest, size_t len)
 {
     static const char *const order[] = {"version", "manifest"};
-    struct archive *a = archive_read_new();
-    if (!a)
+    struct survey_input in = {.fd = fd, .end = lseek(fd, 0, SEEK_CUR) + size,
+                              .buf = malloc(COPY_BUFFER)};
+    asig_tar_check_init(&in.check, NULL);
+    struct archive *a = in.buf ? archive_read_new() : NULL;
+    if (!a) {
+        free(in.buf);
         return asig_fail(ARTSIG_ENOMEM, "reading the artifact's members");
+    }
     int rc = ARTSIG_OK;
     if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_open_fd(a, fd, COPY_BUFFER) != ARCHIVE_OK)
-        rc = asig_fail(ARTSIG_EIO, "reading the artifact again: %s", archive_error_string(a));
+        archive_read_set_read_callback(a, survey_read) != ARCHIVE_OK ||
+        archive_read_set_skip_callback(a, survey_skip) != ARCHIVE_OK ||
+        archive_read_set_callback_data(a, &in) != ARCHIVE_OK || archive_read_open1(a) != ARCHIVE_OK)
+        rc = in.refused ? in.refused
+                        : asig_fail(ARTSIG_EIO, "reading the artifact again: %s",
+                                    archive_error_string(a));
     int64_t head_end = -1, data_end = 0;
     *s = (struct split){-1, -1};
     char shown[ASIG_SHOWN_MAX + 4] = "";
@@ -118,8 +177,9 @@ static int survey(struct split *s, int fd, int64_t size, const uint8_t *manifest
         if (ar == ARCHIVE_EOF)
             break;
         if (ar != ARCHIVE_OK) {
-            rc = asig_fail(ARTSIG_EFORMAT, "after %s: %s", i ? shown : "the start",
-                           archive_error_string(a));
+            rc = in.refused ? in.refused
+                            : asig_fail(ARTSIG_EFORMAT, "after %s: %s", i ? shown : "the start",
+                                        archive_error_string(a));
             break;
         }
         const char *name = archive_entry_pathname(e);
@@ -138,12 +198,14 @@ static int survey(struct split *s, int fd, int64_t size, const uint8_t *manifest
         data_end = archive_filter_bytes(a, 0) + archive_entry_size(e);
     }
     archive_read_free(a);
+    asig_tar_check_free(&in.check);
+    free(in.buf);
     if (rc == ARTSIG_OK && s->tail_start < 0)
         rc = asig_fail(ARTSIG_EFORMAT, "the artifact changed after it was checked");
     /* libarchive notices a member cut short, and takes a missing
      * end-of-archive marker for a writer that left it out; the reader and
      * every Mender writer insist on it. */
-    if (rc == ARTSIG_OK && PADDED(data_end) + 2 * TAR_BLOCK > size)
+    if (rc == ARTSIG_OK && PADDED(data_end) + 2 * ASIG_TAR_BLOCK > size)
         rc = asig_fail(ARTSIG_ETRUNCATED, "the artifact ends after %s without the "
                                           "end-of-archive blocks",
                        shown);
@@ -179,7 +241,7 @@ static int signature_entry(uint8_t out[SIG_ARCHIVE_MAX], size_t *len, const char
     archive_entry_free(e);
     archive_write_free(a);
     /* What follows the entry is the end-of-archive marker: not ours to copy. */
-    *len = TAR_BLOCK + PADDED(text_len);
+    *len = ASIG_TAR_BLOCK + PADDED(text_len);
     if (rc == ARTSIG_OK && used < *len)
         rc = asig_fail(ARTSIG_EIO, "the manifest.sig entry came out short");
     return rc;

@@ -435,6 +435,18 @@ void asig_tar_check_free(struct asig_tar_check *c)
     clear_extension(c);
 }
 
+uint64_t asig_tar_check_skippable(const struct asig_tar_check *c)
+{
+    return c->status == ARTSIG_OK && c->part == ASIG_TAR_DATA ? c->left : 0;
+}
+
+void asig_tar_check_skip(struct asig_tar_check *c, uint64_t n)
+{
+    c->left -= n;
+    if (c->left == 0)
+        c->part = ASIG_TAR_HEADER;
+}
+
 int asig_tar_check_feed(struct asig_tar_check *c, const uint8_t *p, size_t len)
 {
     while (len > 0 && c->status == ARTSIG_OK && c->part != ASIG_TAR_END) {

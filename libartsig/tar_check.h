@@ -50,6 +50,11 @@ void asig_tar_check_init(struct asig_tar_check *c, const char *layer);
  * with a detail naming the entry; ENOMEM. Past the end-of-archive block,
  * nothing is looked at: the caller checks those bytes are zeros. */
 int asig_tar_check_feed(struct asig_tar_check *c, const uint8_t *p, size_t len);
+/* How many of the next bytes are a file's data (or its padding), which a
+ * reader seeking over them need not show the checker; then
+ * asig_tar_check_skip() passes over `n` of them (at most that many). */
+uint64_t asig_tar_check_skippable(const struct asig_tar_check *c);
+void asig_tar_check_skip(struct asig_tar_check *c, uint64_t n);
 /* Releases the extension buffer. */
 void asig_tar_check_free(struct asig_tar_check *c);
 

@@ -6,7 +6,10 @@ tar entry made into a header that tar readers read differently, in one layer:
 LAYER: outer (the member header.tar), header (header.tar's script
 scripts/ArtifactInstall_Enter_00, or a new one of that name) or data (the
 payload's last file); none is a tar's first entry, which libarchive looks at
-harder to tell a tar at all. KIND: V (a GNU volume header whose data is the
+harder to tell a tar at all. LAYER tail is the member data/0000.tar, its
+header at 256 KiB into the artifact (header.tar grows with zeros after its end
+blocks): past the reader's first two 128 KiB input blocks, which are all a
+check of the header alone reads. KIND: V (a GNU volume header whose data is the
 entry), g (a pax global header before it), S (a GNU sparse entry with an
 empty map), nulpath (a pax path with a NUL inside), paxpad (non-zero padding
 after pax data), checksum (a digit after the checksum's end, which libarchive
@@ -27,6 +30,7 @@ BLOCK = 512
 POSIX = b"ustar\x0000"
 GNU = b"ustar  \x00"
 SCRIPT = "scripts/ArtifactInstall_Enter_00"
+TAIL_AT = 256 * 1024
 
 
 def octal(value, width):
@@ -121,6 +125,10 @@ def main(src, out, layer, kind, key=None):
         else:
             header_tar.insert(1, crafted(kind, SCRIPT, script))
     parts["header.tar"] = build(header_tar)
+    if layer == "tail":
+        # version and manifest take a block of header and one of data each.
+        before_header_data = 5 * BLOCK
+        parts["header.tar"] += b"\x00" * (TAIL_AT - before_header_data - len(parts["header.tar"]))
     if layer == "data":
         files = members(parts["data/0000.tar"])
         kept = [entry(n, d) for n, d in files[:-1]]
@@ -135,7 +143,8 @@ def main(src, out, layer, kind, key=None):
                              input=parts["manifest"], capture_output=True, check=True).stdout
         parts["manifest.sig"] = base64.b64encode(sig)
         names.insert(names.index("manifest") + 1, "manifest.sig")
-    result = [crafted(kind, n, parts[n]) if layer == "outer" and n == "header.tar"
+    target = {"outer": "header.tar", "tail": "data/0000.tar"}.get(layer)
+    result = [crafted(kind, n, parts[n]) if n == target
               else entry(n, parts[n]) for n in names]
     with open(out, "wb") as f:
         f.write(build(result))

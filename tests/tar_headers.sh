@@ -5,9 +5,10 @@
 # data as the next entry, where Go's archive/tar (mender-artifact 3.9, the
 # Mender 3.x client) sees a file; so a signed header.tar can hide a state
 # script that only a libarchive reader runs. tests/craft_tar.py makes each
-# header byte by byte: `artsig validate` refuses it naming the entry, and
-# `artsig-update install` refuses the hidden script without running it. pax
-# and GNU long name extensions written as tar writers write them still read.
+# header byte by byte: `artsig validate` refuses it naming the entry,
+# `artsig-update install` refuses the hidden script without running it, and
+# `artsig sign` refuses such headers after header.tar too. pax and GNU long
+# name extensions written as tar writers write them still read.
 BUILD=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/update_lib.sh"
@@ -58,6 +59,22 @@ for layer in outer header data; do
         craft $layer $kind
         expect_exit 0 "$layer $kind" "$ARTSIG" validate "$T/$layer-$kind.mender"
     done
+done
+
+# Signing reads the artifact up to its header, then walks the members after it
+# with libarchive: that walk checks their tar headers as well.
+for kind in V S 2; do
+    craft tail $kind
+    expect_refusal 1 "sign: tail $kind" "$T/signed.mender" "$ARTSIG" sign \
+        -k "$KEYS/ecp256.sec1.key" -o "$T/signed.mender" "$T/tail-$kind.mender"
+    contains "sign: tail $kind: why" "$T/err" "member data/0000.tar is not a regular file"
+done
+for kind in pax longname; do
+    craft tail $kind
+    expect_exit 0 "sign: tail $kind" "$ARTSIG" sign -k "$KEYS/ecp256.sec1.key" \
+        -o "$T/signed.mender" "$T/tail-$kind.mender"
+    expect_exit 0 "sign: tail $kind: signed" "$ARTSIG" validate -k "$KEYS/ecp256.pub" \
+        "$T/signed.mender"
 done
 
 # The volume header hiding a state script, signed: mender-artifact sees a
