@@ -32,9 +32,10 @@ static const char gnu_magic[MAGIC_LEN] = "ustar  ";
 /* ---- Details ---- */
 
 /* "[in layer: ]the tar header of [member ]NAME " and the rest. */
-static int refuse(const struct asig_tar_check *c, int status, const char *name, const char *fmt, ...)
-    ASIG_PRINTF(4, 5);
-static int refuse(const struct asig_tar_check *c, int status, const char *name, const char *fmt, ...)
+static int refuse(const struct asig_tar_check *c, int status, const char *name,
+                  const char *fmt, ...) ASIG_PRINTF(4, 5);
+static int refuse(const struct asig_tar_check *c, int status, const char *name,
+                  const char *fmt, ...)
 {
     char why[160];
     va_list ap;
@@ -472,8 +473,8 @@ int asig_tar_check_feed(struct asig_tar_check *c, const uint8_t *p, size_t len)
         case ASIG_TAR_DATA:
             n = n < c->left ? n : (size_t)c->left;
             if (c->part == ASIG_TAR_EXT_PAD && !all_zero(p, n))
-                c->status = refuse(c, ARTSIG_EFORMAT, c->ext_header, "has non-zero padding after its "
-                                                         "extension data");
+                c->status = refuse(c, ARTSIG_EFORMAT, c->ext_header,
+                                   "has non-zero padding after its extension data");
             c->left -= n;
             if (c->left == 0)
                 c->part = ASIG_TAR_HEADER;

@@ -22,7 +22,15 @@
 /* The most data one pax or long name extension may carry (Go's limit too). */
 #define ASIG_TAR_EXT_MAX (1024 * 1024)
 
-enum asig_tar_part { ASIG_TAR_HEADER, ASIG_TAR_EXT, ASIG_TAR_EXT_PAD, ASIG_TAR_DATA, ASIG_TAR_END };
+/* Where the stream is: in a header block, an extension's data or its padding,
+ * a file's data and padding, or past the end-of-archive block. */
+enum asig_tar_part {
+    ASIG_TAR_HEADER,
+    ASIG_TAR_EXT,
+    ASIG_TAR_EXT_PAD,
+    ASIG_TAR_DATA,
+    ASIG_TAR_END
+};
 
 struct asig_tar_check {
     const char *layer; /* the member whose content this is; NULL: the artifact */
