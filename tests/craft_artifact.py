@@ -4,6 +4,7 @@ JSON, for tests of header files no writer would make.
 
 usage: craft_artifact.py OUT HEADER_INFO TYPE_INFO [--meta-data TEXT]
                          [--key PRIVATE_KEY] [--augment-header-info TEXT]
+                         [--version TEXT]
 
 A TEXT starting with @ is the contents of that file. --key signs the manifest
 (RSA, PKCS#1 v1.5 over SHA-256, with openssl); --augment-header-info adds a
@@ -48,13 +49,14 @@ def main():
     p.add_argument("--meta-data", type=text)
     p.add_argument("--key")
     p.add_argument("--augment-header-info", type=text)
+    p.add_argument("--version", type=text, default=b'{"format":"mender","version":3}')
     a = p.parse_args()
 
     header = [("header-info", a.header_info), ("headers/0000/type-info", a.type_info)]
     if a.meta_data is not None:
         header.append(("headers/0000/meta-data", a.meta_data))
     image = b"rootfs image\n" * 100
-    version = b'{"format":"mender","version":3}'
+    version = a.version
     header_gz = gzip.compress(tar_of(header), mtime=0)
     manifest = manifest_of({"version": version, "header.tar.gz": header_gz,
                             "data/0000/image.ext4": image})

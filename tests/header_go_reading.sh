@@ -85,6 +85,12 @@ craft "$T/longs.mender" "$HI_OK" \
 go_reads "artifact_provide\\u017f" "$T/longs.mender" "rootfs-image.version: evil"
 refused "artifact_provide\\u017f in type-info" "$T/longs.mender" 'must be spelt "artifact_provides"'
 
+# The version member: json-c alone took the last of two "version" keys, Go
+# refuses the first, a string.
+craft "$T/version.mender" "$HI_OK" "$TI_OK" \
+    --version '{"format":"mender","version":"3","version":3}'
+refused "two version keys" "$T/version.mender" "version: invalid JSON near byte"
+
 # Integers: beyond 64 bits json-c clamped them (read showed another value),
 # beyond 2^53 Go rounds them.
 craft "$T/huge.mender" "$HI_OK" "$TI_OK" --meta-data '{"n":123456789012345678901234567890}'
