@@ -240,6 +240,26 @@ static int expect_go_struct(json_object *obj, const char *what, const char *cons
                      asig_printable(shown, key, strlen(key)), expected);
 }
 
+/* mender-artifact decodes a v3 header-info (and its augment) with unknown
+ * fields disallowed: an artifact with a key it does not know fails there, so
+ * it must fail here too, or the two would disagree on whether it installs. */
+static int expect_known_keys(json_object *obj, const char *what, const char *const *fields,
+                             size_t n)
+{
+    json_object_object_foreach(obj, key, value) {
+        (void)value;
+        size_t i = 0;
+        while (i < n && strcmp(key, fields[i]) != 0)
+            i++;
+        if (i == n) {
+            char shown[ASIG_SHOWN_MAX + 4];
+            return asig_fail(ARTSIG_EFORMAT, "%s: unknown key \"%s\", which Mender's Go reader "
+                             "refuses", what, asig_printable(shown, key, strlen(key)));
+        }
+    }
+    return ARTSIG_OK;
+}
+
 /* A header file that must hold one JSON object: asig_json_parse, then
  * expect_go_struct (n = 0 for a free-form object). On success the caller
  * puts *out; on failure it is NULL.
@@ -570,8 +590,12 @@ static int header_info(artsig_info *info, int augment, const char *what, const u
     int rc = !augment && info->version == 2
                  ? parse_object(info, &root, what, data, len, GO_FIELDS(header_info_v2_fields))
                  : parse_object(info, &root, what, data, len, GO_FIELDS(header_info_v3_fields));
-    if (rc != ARTSIG_OK)
+    if (rc == ARTSIG_OK && (augment || info->version != 2))
+        rc = expect_known_keys(root, what, GO_FIELDS(header_info_v3_fields));
+    if (rc != ARTSIG_OK) {
+        json_object_put(root);
         return rc;
+    }
     if (augment)
         rc = augment_header_info(info, root, what);
     else if (info->version == 2)
