@@ -240,9 +240,10 @@ static int expect_go_struct(json_object *obj, const char *what, const char *cons
                      asig_printable(shown, key, strlen(key)), expected);
 }
 
-/* mender-artifact decodes a v3 header-info (and its augment) with unknown
- * fields disallowed: an artifact with a key it does not know fails there, so
- * it must fail here too, or the two would disagree on whether it installs. */
+/* A key outside the format where the Go reference would not read it as we
+ * do: mender-artifact decodes a v3 header-info (and its augment) with unknown
+ * fields disallowed, so the artifact fails there; and its v2 type-info has
+ * "type" alone, so provides or depends there would bind only us. */
 static int expect_known_keys(json_object *obj, const char *what, const char *const *fields,
                              size_t n)
 {
@@ -253,8 +254,8 @@ static int expect_known_keys(json_object *obj, const char *what, const char *con
             i++;
         if (i == n) {
             char shown[ASIG_SHOWN_MAX + 4];
-            return asig_fail(ARTSIG_EFORMAT, "%s: unknown key \"%s\", which Mender's Go reader "
-                             "refuses", what, asig_printable(shown, key, strlen(key)));
+            return asig_fail(ARTSIG_EFORMAT, "%s: key \"%s\" is not part of this file's format",
+                             what, asig_printable(shown, key, strlen(key)));
         }
     }
     return ARTSIG_OK;
@@ -618,9 +619,10 @@ static int type_info(artsig_info *info, int augment, size_t index, const char *w
     struct typeinfo ti = {0};
     char *type = NULL;
     int rc = parse_object(info, &root, what, data, len, GO_FIELDS(type_info_fields));
-    if (rc != ARTSIG_OK)
-        return rc;
-    rc = payload_type(&type, root, what);
+    if (rc == ARTSIG_OK && !augment && info->version == 2)
+        rc = expect_known_keys(root, what, GO_FIELDS(update_type_fields));
+    if (rc == ARTSIG_OK)
+        rc = payload_type(&type, root, what);
     if (rc == ARTSIG_OK && !same_type(type, p->type))
         rc = asig_fail(ARTSIG_EFORMAT, "%s: type \"%s\" differs from header-info's \"%s\"",
                        what, type ? type : "null", p->type ? p->type : "null");

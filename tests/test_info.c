@@ -604,6 +604,20 @@ static const struct crafted cases[] = {
     {"version 2 without files",
      {{"header-info", HI_V2}, {"headers/0000/type-info", TI_ROOTFS}},
      NULL, ARTSIG_EFORMAT, "headers/0000/type-info", 2},
+    /* Go's v2 type-info holds "type" alone: provides there would bind only us. */
+    {"version 2 type-info with provides",
+     {{"header-info", HI_V2}, {"headers/0000/files", "{\"files\":[\"file.bin\"]}"},
+      {"headers/0000/type-info",
+       "{\"type\":\"rootfs-image\",\"artifact_provides\":{\"k\":\"v\"}}"}},
+     NULL, ARTSIG_EFORMAT,
+     "headers/0000/type-info: key \"artifact_provides\" is not part of this file's format", 2},
+    /* mender-artifact refuses unknown keys in a v3 header-info. */
+    {"header-info with an unknown key",
+     {{"header-info", "{\"payloads\":[{\"type\":\"app\"}],\"artifact_provides\":"
+                      "{\"artifact_name\":\"n\"},\"artifact_depends\":{\"device_type\":"
+                      "[\"d\"]},\"extra\":1}"},
+      {"headers/0000/type-info", TI_APP}},
+     NULL, ARTSIG_EFORMAT, "header-info: key \"extra\" is not part of this file's format"},
     /* Keys Go's encoding/json takes for a struct field spelt otherwise. */
     {"version 2 header-info with Device_Types_Compatible",
      {{"header-info",
