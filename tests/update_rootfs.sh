@@ -378,26 +378,28 @@ expect_env "grub-editenv: switched and committed" mender_boot_part 3
 echo "== many provides"
 # A device records at most 16384 provides: each artifact's add up (these
 # clear nothing), and the install that would go beyond is refused before
-# anything is written. Up to the bound, commands stay fast.
-many_art() { # many_art OUT PREFIX: 9000 provides PREFIX.NNNNN, clearing nothing
+# anything is written. One artifact carries at most ARTSIG_LIMIT_JSON_VALUES
+# header values, so the device's own file is filled up to near the bound.
+many_art() { # many_art OUT PREFIX: 4000 provides PREFIX.NNNNN, clearing nothing
     out=$1
     # shellcheck disable=SC2046 # one word per option and value
-    set -- $(python3 -c "for i in range(9000): print('-p $2.%05d:v' % i)")
+    set -- $(python3 -c "for i in range(4000): print('-p $2.%05d:v' % i)")
     write_art "$out" -n "$2" --no-default-clears-provides --clears-provides 'nothing.*' "$@"
 }
 many_art "$T/many-a.mender" a
 many_art "$T/many-b.mender" b
 sim_device
-expect_exit 4 "9000 provides: install" upd install "$T/many-a.mender"
-expect_exit 0 "9000 provides: commit" upd commit
-if [ "$(upd show-provides | grep -c '^a\.[0-9]*=v$')" -eq 9000 ]; then ok; else
-    bad "9000 provides: not all recorded"; fi
-expect_provides "9000 provides: the device's own kept" other.app.version=7
+expect_exit 4 "4000 provides: install" upd install "$T/many-a.mender"
+expect_exit 0 "4000 provides: commit" upd commit
+if [ "$(upd show-provides | grep -c '^a\.[0-9]*=v$')" -eq 4000 ]; then ok; else
+    bad "4000 provides: not all recorded"; fi
+expect_provides "4000 provides: the device's own kept" other.app.version=7
+python3 -c "for i in range(8400): print('c%05d=v' % i)" >>"$DATA/provides"
 save_device
-expect_exit 1 "18000 provides: refused" upd install "$T/many-b.mender"
-expect_one_line_error "18000 provides"
-contains "18000 provides: the bound named" "$T/err" "more than 16384 provides"
-expect_device_kept "18000 provides"
+expect_exit 1 "16400 provides: refused" upd install "$T/many-b.mender"
+expect_one_line_error "16400 provides"
+contains "16400 provides: the bound named" "$T/err" "more than 16384 provides"
+expect_device_kept "16400 provides"
 # A provides file beyond the bound is refused too, naming the file.
 python3 -c "for i in range(16385): print('k%05d=v' % i)" >"$DATA/provides"
 expect_exit 1 "provides file of 16385 keys" upd show-provides
@@ -409,5 +411,29 @@ if [ "$(wc -l <"$T/out")" -eq 16384 ]; then ok; else bad "16384 provides: $(wc -
 printf 'k=1\nk=2\n' >"$DATA/provides"
 expect_exit 1 "provides file with a key twice" upd show-provides
 contains "provides file with a key twice" "$T/err" "key 'k' appears twice"
+
+# The provides text is bounded too (160 KiB), so that the update record,
+# which carries it escaped, can always be read back: three long values are
+# refused before anything is written.
+long=$(python3 -c "print('v' * 60000)")
+write_art "$T/long.mender" -n long -p "x.one:$long" -p "x.two:$long" -p "x.three:$long"
+sim_device
+save_device
+expect_exit 1 "180 kB of provides: refused" upd install "$T/long.mender"
+expect_one_line_error "180 kB of provides"
+contains "180 kB of provides: the bound named" "$T/err" "163840 bytes"
+expect_device_kept "180 kB of provides"
+python3 -c "print('k=' + 'v' * 170000)" >"$DATA/provides"
+expect_exit 1 "provides file of 170 kB" upd show-provides
+contains "provides file of 170 kB" "$T/err" "$DATA/provides"
+
+# A clears glob is matched in O(glob x key) steps: the old backtracking
+# matcher took exponential time on this one (bounded here by timeout).
+sim_device
+printf 'artifact_name=old\n%s=1\n' "$(python3 -c "print('a' * 40)")" >"$DATA/provides"
+write_art "$T/glob.mender" -n glob --no-default-clears-provides \
+    --clears-provides '*a*a*a*a*a*a*a*a*a*a*a*a*a*b'
+expect_exit 4 "hostile clears glob: install" timeout 60 "$UPD" --config "$DEV/mender.conf" \
+    --data "$DATA" install "$T/glob.mender"
 
 finish

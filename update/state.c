@@ -21,6 +21,11 @@
 #define PROGRESS_FILE "update.json"
 /* State files are small; anything bigger is not ours. */
 #define STATE_FILE_MAX (1024 * 1024)
+/* The provides text travels JSON-escaped (up to 6 bytes for one) in the
+ * update record too, which is read back within STATE_FILE_MAX: 6 × 160 KiB
+ * leaves room for the record's other fields, so that the device can always
+ * read its own record. */
+#define PROVIDES_TEXT_MAX (160 * 1024)
 
 int upd_write_all(int fd, const void *data, size_t len)
 {
@@ -184,11 +189,23 @@ static int check_entry(const char *key, const char *value)
     return UPD_EXIT_OK;
 }
 
-/* `origin` names the text the provides come from; NULL for an update's. */
-static int too_many(const char *origin)
+/* The length of upd_provides_format()'s text, without its NUL. */
+static size_t text_length(const struct upd_provides *p)
 {
-    return upd_fail("%s%smore than %d provides; a device records at most that many",
-                    origin ? origin : "", origin ? ": " : "", PROVIDES_MAX);
+    size_t len = 0;
+    for (size_t i = 0; i < p->count; i++)
+        len += strlen(p->keys[i]) + strlen(p->values[i]) + 2;
+    return len;
+}
+
+/* `origin` names the text the provides come from; NULL for an update's. */
+static int check_bounds(const struct upd_provides *p, const char *origin)
+{
+    if (p->count <= PROVIDES_MAX && text_length(p) <= PROVIDES_TEXT_MAX)
+        return UPD_EXIT_OK;
+    return upd_fail("%s%smore than %d provides or %d bytes of them; a device records at most "
+                    "that much", origin ? origin : "", origin ? ": " : "", PROVIDES_MAX,
+                    PROVIDES_TEXT_MAX);
 }
 
 /* Room for `more` entries beyond count. */
@@ -213,15 +230,13 @@ int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
      * and a key is found by bisection. */
     bool found;
     size_t i = find_key(p, key, &found);
-    if (!found && p->count >= PROVIDES_MAX)
-        return too_many(NULL);
     char *v = strdup(value);
     if (!v)
         return upd_fail("out of memory");
     if (found) {
         free(p->values[i]);
         p->values[i] = v;
-        return UPD_EXIT_OK;
+        return check_bounds(p, NULL);
     }
     char *k = strdup(key);
     if (!k || grow(p, 1) != UPD_EXIT_OK) {
@@ -234,7 +249,7 @@ int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
     p->keys[i] = k;
     p->values[i] = v;
     p->count++;
-    return UPD_EXIT_OK;
+    return check_bounds(p, NULL);
 }
 
 /* One key=value of a batch, and its place in the batch. */
@@ -302,9 +317,7 @@ static int set_batch(struct upd_provides *p, size_t n, const char *const *keys,
     }
     p->count = kept;
     free(all);
-    if (rc == UPD_EXIT_OK && kept > PROVIDES_MAX)
-        rc = too_many(origin);
-    return rc;
+    return rc == UPD_EXIT_OK ? check_bounds(p, origin) : rc;
 }
 
 int upd_provides_set_all(struct upd_provides *p, size_t n, const char *const *keys,
@@ -321,20 +334,30 @@ const char *upd_provides_get(const struct upd_provides *p, const char *key)
 }
 
 /* Mender's glob for clears_artifact_provides: only '*' is special (any run of
- * characters); everything else, '?' and '[' included, matches itself. */
+ * characters); everything else, '?' and '[' included, matches itself. On a
+ * mismatch only the last '*' takes one more character, which is enough for
+ * '*'-only globs and keeps a signed but hostile glob such as "*a*a*a*b" to
+ * O(glob × key) steps instead of exponentially many. */
 static bool glob_match(const char *glob, const char *s)
 {
-    if (*glob == '\0')
-        return *s == '\0';
-    if (*glob == '*') {
-        for (;; s++) {
-            if (glob_match(glob + 1, s))
-                return true;
-            if (*s == '\0')
-                return false;
+    const char *after_star = NULL, *star_took = NULL;
+    while (*s) {
+        if (*glob == '*') {
+            after_star = ++glob;
+            star_took = s;
+        } else if (*glob == *s) {
+            glob++;
+            s++;
+        } else if (after_star) {
+            glob = after_star;
+            s = ++star_took;
+        } else {
+            return false;
         }
     }
-    return *glob == *s && glob_match(glob + 1, s + 1);
+    while (*glob == '*')
+        glob++;
+    return *glob == '\0';
 }
 
 void upd_provides_clear(struct upd_provides *p, const char *const *globs, size_t n)
@@ -405,10 +428,7 @@ int upd_provides_parse(struct upd_provides *p, const char *text, const char *ori
 
 char *upd_provides_format(const struct upd_provides *p)
 {
-    size_t len = 1;
-    for (size_t i = 0; i < p->count; i++)
-        len += strlen(p->keys[i]) + strlen(p->values[i]) + 2;
-    char *text = malloc(len), *end = text;
+    char *text = malloc(text_length(p) + 1), *end = text;
     if (!text)
         return NULL;
     for (size_t i = 0; i < p->count; i++)
