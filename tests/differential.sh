@@ -14,23 +14,13 @@ if ! command -v go >/dev/null; then
     exit 77
 fi
 
-# Built offline into the build directory, caches included (CI runs as root
-# with no HOME to speak of); no VCS stamp, which fails in a checkout owned by
-# another user.
-ORACLE_DIR=$BUILD/tests/oracle
-ORACLE=$ORACLE_DIR/oracle-$MODE
-mkdir -p "$ORACLE_DIR"
-if ! (cd "$SRC/tests/oracle" &&
-      GOCACHE=$ORACLE_DIR/gocache GOPATH=$ORACLE_DIR/gopath GOPROXY=off GOFLAGS= \
-      go build -buildvcs=false -o "$ORACLE" .) >"$T/err" 2>&1; then
-    bad "building the oracle: $(cat "$T/err")"
-    finish
-    exit
-fi
+build_oracle "$MODE"
 
 if [ "$MODE" = fuzz ]; then
     # Mutants that break the property are kept in $ORACLE_DIR/fuzz-failures.
-    cd "$ORACLE_DIR" && exec "$ORACLE" fuzz "$ARTSIG" "$VEC/artifacts" 1000000 "$SECONDS_BOUND"
+    # Not exec'd: the scratch folder is removed on exit.
+    (cd "$ORACLE_DIR" && "$ORACLE" fuzz "$ARTSIG" "$VEC/artifacts" 1000000 "$SECONDS_BOUND")
+    exit
 fi
 
 mkdir "$T/crafted"

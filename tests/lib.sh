@@ -62,3 +62,21 @@ need_mender_artifact() {
         exit
     fi
 }
+
+# build_oracle NAME: build the Go oracle (tests/oracle) offline into
+# $BUILD/tests/oracle/oracle-NAME and set ORACLE_DIR and ORACLE. Caches stay
+# in the build dir (CI runs as root with no HOME to speak of); no VCS stamp,
+# which fails in a checkout owned by another user; one name per test, so that
+# tests can build at once. Stops the test, failing, if it does not build.
+build_oracle() {
+    ORACLE_DIR=$BUILD/tests/oracle
+    ORACLE=$ORACLE_DIR/oracle-$1
+    mkdir -p "$ORACLE_DIR"
+    if ! (cd "$SRC/tests/oracle" &&
+          GOCACHE=$ORACLE_DIR/gocache GOPATH=$ORACLE_DIR/gopath GOPROXY=off GOFLAGS= \
+          go build -buildvcs=false -o "$ORACLE" .) >"$T/err" 2>&1; then
+        bad "building the oracle: $(cat "$T/err")"
+        finish
+        exit
+    fi
+}

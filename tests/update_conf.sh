@@ -16,18 +16,7 @@ if ! command -v go >/dev/null; then
     exit
 fi
 
-# Built as differential.sh builds it (offline, caches in the build dir, no
-# VCS stamp), under a name of its own so that the two can run at once.
-ORACLE_DIR=$BUILD/tests/oracle
-ORACLE=$ORACLE_DIR/oracle-conf
-mkdir -p "$ORACLE_DIR"
-if ! (cd "$SRC/tests/oracle" &&
-      GOCACHE=$ORACLE_DIR/gocache GOPATH=$ORACLE_DIR/gopath GOPROXY=off GOFLAGS= \
-      go build -buildvcs=false -o "$ORACLE" .) >"$T/err" 2>&1; then
-    bad "building the oracle: $(cat "$T/err")"
-    finish
-    exit
-fi
+build_oracle conf
 
 # The cases as files $T/conf/lineN.conf, listed as N<TAB>VERDICT<TAB>FRAGMENT.
 mkdir -p "$T/conf" "$T/data"
