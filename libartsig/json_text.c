@@ -17,13 +17,17 @@
 /* Upper bounds, found without allocating, on the values in text and on how
  * deep its containers nest. Every value but the first follows '[', '{' (its
  * first member) or ',', so counting those overestimates only by the empty
- * containers. Brackets inside strings do not count. */
-static void scan_values(const uint8_t *text, size_t len, size_t *values, unsigned *depth)
+ * containers. Brackets inside strings do not count. Also where the first
+ * integer -0 starts (len if none): jansson and json-c read it as 0, Go as a
+ * negative zero, so it is shown otherwise than it is signed. */
+static void scan_values(const uint8_t *text, size_t len, size_t *values, unsigned *depth,
+                        size_t *negative_zero)
 {
     bool in_string = false;
     unsigned open = 0;
     *values = 1;
     *depth = 0;
+    *negative_zero = len;
     for (size_t i = 0; i < len; i++) {
         uint8_t c = text[i];
         if (in_string) {
@@ -41,6 +45,9 @@ static void scan_values(const uint8_t *text, size_t len, size_t *values, unsigne
                 *depth = open;
         } else if (c == ',') {
             (*values)++;
+        } else if (c == '-' && i + 1 < len && text[i + 1] == '0' && *negative_zero == len &&
+                   (i + 2 == len || !strchr(".eE0123456789", text[i + 2]))) {
+            *negative_zero = i;
         } else if ((c == '}' || c == ']') && open > 0) {
             open--;
         }
@@ -49,9 +56,9 @@ static void scan_values(const uint8_t *text, size_t len, size_t *values, unsigne
 
 size_t asig_json_text_values(const uint8_t *text, size_t len)
 {
-    size_t values;
+    size_t values, negative_zero;
     unsigned depth;
-    scan_values(text, len, &values, &depth);
+    scan_values(text, len, &values, &depth, &negative_zero);
     return values;
 }
 
@@ -80,9 +87,9 @@ enum asig_json_verdict asig_json_text_check(const uint8_t *text, size_t len,
                                             const struct asig_json_limits *limits, char *why,
                                             size_t why_size)
 {
-    size_t values;
+    size_t values, negative_zero;
     unsigned depth;
-    scan_values(text, len, &values, &depth);
+    scan_values(text, len, &values, &depth, &negative_zero);
     if (depth > limits->max_depth) {
         snprintf(why, why_size, "JSON nested deeper than %u levels", limits->max_depth);
         return ASIG_JSON_ELIMIT;
@@ -100,5 +107,10 @@ enum asig_json_verdict asig_json_text_check(const uint8_t *text, size_t len,
                                                                  : ASIG_JSON_EFORMAT;
     }
     json_decref(tree);
+    if (negative_zero < len) {
+        snprintf(why, why_size, "invalid JSON near byte %zu: integer -0, which Go reads as a "
+                 "negative zero and C as 0", negative_zero);
+        return ASIG_JSON_EFORMAT;
+    }
     return ASIG_JSON_OK;
 }

@@ -49,6 +49,7 @@ START_TEST(strict_json_is_accepted)
     assert_accepted("{\"type\":1,\"typ\":2,\"types\":3}");
     assert_accepted("{\"\xc3\xa9\":1,\"\xc3\x89\":2}"); /* Go folds no other non-ASCII key */
     assert_accepted("[[[[]]]]");                       /* max_depth containers */
+    assert_accepted("[0,-0.0,-0e1,\"-0\",-0.5,-10]");  /* no integer -0 */
 }
 END_TEST
 
@@ -95,6 +96,8 @@ START_TEST(numbers_go_reads_otherwise_are_refused)
     assert_refused("{\"n\":9007199254740993}", ASIG_JSON_EFORMAT,
                    "integer 9007199254740993 is beyond +-2^53");
     assert_refused("[-9007199254740993]", ASIG_JSON_EFORMAT, "beyond +-2^53");
+    assert_refused("{\"n\":-0}", ASIG_JSON_EFORMAT, "near byte 5: integer -0");
+    assert_refused("[1,-0]", ASIG_JSON_EFORMAT, "integer -0");
 }
 END_TEST
 
