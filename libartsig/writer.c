@@ -791,7 +791,9 @@ static void stage_free(struct inner *in)
 static int tar_add_file(struct job *j, struct tar *t, const char *name, mode_t perm,
                         const char *path, uint64_t max, uint8_t *digest)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO without a writer would block the open forever,
+     * before fstat could refuse it; a regular file's reads ignore it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return asig_fail(errno == ENOENT ? ARTSIG_ENOENT : ARTSIG_EIO, "%s: %s", path,
                          strerror(errno));

@@ -286,7 +286,7 @@ rm -rf "$OUT" && mkdir "$OUT"
 refuse() { # refuse CODE LABEL ARGS...
     code=$1 label=$2
     shift 2
-    expect_exit "$code" "$label" "$ARTSIG" write "$@" -o "$OUT/x.mender"
+    expect_exit "$code" "$label" timeout 20 "$ARTSIG" write "$@" -o "$OUT/x.mender"
     expect_one_line_error "$label"
     [ -z "$(ls -A "$OUT")" ] && ok || bad "$label: left behind: $(ls -A "$OUT")"
 }
@@ -357,6 +357,12 @@ refuse 3 "P-384 key" rootfs-image $R -k "$KEYS/ecp384.sec1.key"
 refuse 3 "encrypted key, no passphrase" rootfs-image $R -k "$T/enc.key"
 refuse 3 "encrypted key, wrong passphrase" rootfs-image $R -k "$T/enc.key" --passphrase-file "$T/wrongpass"
 refuse 2 "a folder as payload" rootfs-image -n x -t bbb -f "$IN/sub"
+# A FIFO nobody writes to: refused at once, where opening it to read would
+# wait for a writer forever (timeout's 124 says it waited).
+mkfifo "$IN/fifo" "$IN/ArtifactInstall_Enter_99"
+refuse 2 "a FIFO as payload" rootfs-image -n x -t bbb -f "$IN/fifo"
+refuse 2 "a FIFO as module file" module-image $M -f "$IN/fifo"
+refuse 2 "a FIFO as script" rootfs-image $R -s "$IN/ArtifactInstall_Enter_99"
 }
 # An existing output stays as it was when a write fails.
 echo precious >"$OUT/keep.mender"
