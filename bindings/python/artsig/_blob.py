@@ -28,7 +28,7 @@ class KeyIndex(int):
 def _bytes(data) -> bytes:
     if isinstance(data, str):
         raise TypeError("data must be bytes-like, not str (encode it first)")
-    return bytes(data)
+    return _lib.as_bytes(data, "data")
 
 
 def sign(key, data, *, pin: Secret = None, passphrase: Secret = None) -> bytes:
@@ -53,7 +53,7 @@ def _raw_signature(signature) -> bytes:
     """Raw signature bytes from bytes (raw) or str (base64 text)."""
     if isinstance(signature, str):
         return decode_signature(signature)
-    return bytes(signature)
+    return _lib.as_bytes(signature, "signature")
 
 
 def verify(keys, data, signature, *, pin: Secret = None) -> Union[KeyIndex, bool]:
@@ -81,7 +81,7 @@ def verify(keys, data, signature, *, pin: Secret = None) -> Union[KeyIndex, bool
 
 def encode_signature(signature: bytes) -> str:
     """Raw signature bytes as standard base64 with padding (Mender's text)."""
-    sig = bytes(signature)
+    sig = _lib.as_bytes(signature, "signature")
     text = ctypes.create_string_buffer(_lib.SIGNATURE_B64_MAX)
     _errors.check(_lib.lib().artsig_signature_encode(text, sig, len(sig)))
     return text.value.decode("ascii")
@@ -92,7 +92,8 @@ def decode_signature(text) -> bytes:
     tolerated). Raises :class:`Error` (ARTSIG_ESIGFORMAT) when malformed."""
     if isinstance(text, str):
         text = text.encode("ascii", "replace")
-    text = bytes(text)
+    else:
+        text = _lib.as_bytes(text, "text")
     sig = ctypes.create_string_buffer(_lib.SIGNATURE_MAX)
     n = c_size_t(_lib.SIGNATURE_MAX)
     _errors.check(_lib.lib().artsig_signature_decode(sig, ctypes.byref(n), text, len(text)))

@@ -28,6 +28,12 @@ class HandleOwner:
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
 
+    def __reduce_ex__(self, protocol):
+        # A copy would share the handle, and the first copy collected would
+        # free it under the others; as ssl.SSLContext does, refuse (copy and
+        # deepcopy come here too).
+        raise TypeError(f"cannot pickle or copy {type(self).__name__!r} object")
+
     @property
     def closed(self) -> bool:
         return not self._handle

@@ -42,8 +42,19 @@ def _key_type(value) -> KeyType:
     raise ValueError(f"unknown key type {value!r}: use 'rsa', 'ecdsa-p256' or 'ed25519'")
 
 
+def secret_bytes(value, what: str):
+    """A secret given as str (UTF-8), bytes or bytearray (returned as it is,
+    not copied, so that its owner can wipe it)."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if not isinstance(value, (bytes, bytearray)):
+        raise TypeError(f"{what} must be str or bytes (or a callable returning one), "
+                        f"not {type(value).__name__}")
+    return value
+
+
 class _SecretCallback:
-    """An artsig_passphrase_cb handing over a passphrase or PIN.
+    """An artsig_passphrase_cb handing over a passphrase or PIN (`what`).
 
     `secret` may be str (UTF-8), bytes, or a callable returning either, which
     is called only if the library asks (the key is encrypted, the token needs
@@ -51,8 +62,11 @@ class _SecretCallback:
     after the C call returned. Keep the object alive during the call.
     """
 
-    def __init__(self, secret: Secret):
+    def __init__(self, secret: Secret, what: str):
+        if secret is not None and not callable(secret):
+            secret_bytes(secret, what)  # a wrong type fails now, asked for or not
         self._secret = secret
+        self._what = what
         self.exception: Optional[BaseException] = None
         # No secret: a NULL callback (the library then fails with EPASSPHRASE/EPIN
         # when it needs one).
@@ -63,9 +77,7 @@ class _SecretCallback:
             value = self._secret() if callable(self._secret) else self._secret
             if value is None:
                 return -1
-            if isinstance(value, str):
-                value = value.encode("utf-8")
-            value = bytes(value)
+            value = bytes(secret_bytes(value, self._what))
             if len(value) > size:
                 return -1
             ctypes.memmove(buf, value, len(value))
@@ -110,7 +122,7 @@ class Key(HandleOwner):
         """Load a PEM or DER key file (private or public; RSA, ECDSA P-256 or
         Ed25519). `passphrase` (str, bytes, or a callable returning one) is
         needed for an encrypted private key."""
-        cb = _SecretCallback(passphrase)
+        cb = _SecretCallback(passphrase, "passphrase")
         out = c_void_p()
         st = _lib.lib().artsig_key_load_file(ctypes.byref(out), _lib.fsencode_path(path), cb.c, None)
         if st != 0:
@@ -122,10 +134,8 @@ class Key(HandleOwner):
     @classmethod
     def from_bytes(cls, data, passphrase: Secret = None) -> "Key":
         """Load a key from PEM text or DER bytes (str is taken as PEM)."""
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        data = bytes(data)
-        cb = _SecretCallback(passphrase)
+        data = data.encode("utf-8") if isinstance(data, str) else _lib.as_bytes(data, "data")
+        cb = _SecretCallback(passphrase, "passphrase")
         out = c_void_p()
         st = _lib.lib().artsig_key_load_mem(ctypes.byref(out), data, len(data), cb.c, None)
         if st != 0:
@@ -148,7 +158,9 @@ class Key(HandleOwner):
         URI (``pkcs11:token=T;object=O;type=public?module-path=LIB``). `pin`
         is asked for only when the token needs one and the URI carries none.
         The result verifies in software; it holds no reference to the token."""
-        cb = _SecretCallback(pin)
+        if not isinstance(uri, str):
+            raise TypeError(f"uri must be str, not {type(uri).__name__}")
+        cb = _SecretCallback(pin, "pin")
         out = c_void_p()
         st = _lib.lib().artsig_key_load_pkcs11(ctypes.byref(out), uri.encode("utf-8"), cb.c, None)
         if st != 0:

@@ -174,6 +174,17 @@ def last_error() -> str:
     return lib().artsig_last_error().decode("utf-8", "replace")
 
 
+def as_bytes(value, what: str) -> bytes:
+    """A bytes-like argument (bytes, bytearray, memoryview, array...) as
+    bytes. Not bytes(value): it makes an int n into n zero bytes and a list
+    of ints into bytes, data the caller never meant to pass."""
+    try:
+        with memoryview(value) as view:
+            return view.tobytes()
+    except TypeError:
+        raise TypeError(f"{what} must be a bytes-like object, not {type(value).__name__}") from None
+
+
 def fsencode_path(path) -> bytes:
     """A path argument (str, bytes or os.PathLike) as bytes for the C API."""
     return os.fsencode(path)

@@ -12,7 +12,7 @@ from ctypes import c_void_p
 
 from . import _errors, _lib
 from ._handle import HandleOwner
-from ._keys import KeyType, Secret, as_key
+from ._keys import KeyType, Secret, as_key, secret_bytes
 
 
 class RemoteOption(enum.IntEnum):
@@ -29,10 +29,10 @@ class RemoteOption(enum.IntEnum):
     TIMEOUT = 8
 
 
-def _c_string(value, what: str) -> bytes:
-    """An argument for a `const char *`: str (UTF-8), bytes, a path, or an
-    int (a number option) in decimal."""
-    if isinstance(value, int) and not isinstance(value, bool):
+def _c_string(value, what: str, number: bool = False) -> bytes:
+    """An argument for a `const char *`: str (UTF-8), bytes, a path, or for
+    a `number` an int in decimal."""
+    if number and isinstance(value, int) and not isinstance(value, bool):
         return str(value).encode("ascii")
     if not isinstance(value, (str, bytes, os.PathLike)):
         raise TypeError(f"{what} must be str, bytes or a path, not {type(value).__name__}")
@@ -50,11 +50,7 @@ def _secret_buffer(secret: Secret, what: str):
     The caller's str or bytes (and the transient bytes of encoding a str)
     are immutable and cannot be wiped; a bytearray is copied straight from
     its buffer and left as it is (it is the caller's)."""
-    value = secret() if callable(secret) else secret
-    if isinstance(value, str):
-        value = value.encode("utf-8")
-    if not isinstance(value, (bytes, bytearray)):
-        raise TypeError(f"{what} must be str or bytes (or a callable returning one), not {type(value).__name__}")
+    value = secret_bytes(secret() if callable(secret) else secret, what)
     n = len(value)
     if b"\0" in value:
         raise ValueError(f"{what} contains a NUL character")
@@ -88,7 +84,8 @@ def _remote_config(options):
                 with _secret_buffer(value, what) as buf:
                     st = lib.artsig_remote_config_set(cfg, option, buf)
             else:
-                st = lib.artsig_remote_config_set(cfg, option, _c_string(value, what))
+                number = option in (RemoteOption.TIMEOUT, RemoteOption.KEY_VERSION)
+                st = lib.artsig_remote_config_set(cfg, option, _c_string(value, what, number))
             _errors.check(st)
         yield cfg
     finally:

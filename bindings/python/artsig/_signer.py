@@ -18,7 +18,7 @@ def _new_signer(key, *, pin: Secret, passphrase: Secret) -> int:
     lib = _lib.lib()
     out = c_void_p()
     if is_pkcs11_uri(key):
-        cb = _SecretCallback(pin)
+        cb = _SecretCallback(pin, "pin")
         st = lib.artsig_signer_new_pkcs11(ctypes.byref(out), key.encode("utf-8"), cb.c, None)
         if st != 0:
             detail = _lib.last_error()
