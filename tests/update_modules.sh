@@ -273,14 +273,14 @@ expect_states "probe failing in ArtifactInstall" \
     "Download SupportsRollback ArtifactInstall ArtifactRollback ArtifactFailure Cleanup"
 expect_nothing_in_progress "probe failing in ArtifactInstall"
 rm "$T/fail-ArtifactInstall"
-# Killed inside ArtifactInstall: the next run finds the record and has the
-# module roll back what it may have done.
+# Killed inside ArtifactInstall: the next run finds the record and runs the
+# module's failure path (update_signals.sh has the variants).
 touch "$T/kill-ArtifactInstall"
 expect_exit 137 "client killed in ArtifactInstall" upd install "$T/art/probe.mender"
 rm "$T/kill-ArtifactInstall"
 expect_nothing_in_progress "after a kill in ArtifactInstall"
 expect_states "killed in ArtifactInstall, then the next run" \
-    "Download SupportsRollback ArtifactInstall ArtifactRollback Cleanup"
+    "Download SupportsRollback ArtifactInstall ArtifactRollback ArtifactFailure Cleanup"
 
 # ---- answers ----
 # SupportsRollback and NeedsArtifactReboot are answered with one word and at

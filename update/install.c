@@ -28,7 +28,6 @@
 #define DEVICE_TYPE_MAX 4096
 
 struct install {
-    const char *location;
     struct upd_ctx ctx;             /* what the installer is given; lives as long */
     struct upd_provides provides;   /* the device's, before this update */
     char *device_type;
@@ -194,15 +193,23 @@ static int check_unsigned_files(const struct install *in, const artsig_info *inf
                     "artifacts)", artsig_info_name(info), n, n == 1 ? " is" : "s are");
 }
 
+/* A stop signal ends the download where it is: what follows it would only
+ * be undone. */
+static int stopped(void)
+{
+    int sig = upd_stop_signal();
+    return sig ? upd_fail("stopped by signal %d (%s)", sig, strsignal(sig)) : UPD_EXIT_OK;
+}
+
 static int on_header(const artsig_info *info, void *userdata)
 {
     struct install *in = userdata;
     in->ctx.info = info;
     size_t npayloads = artsig_info_payload_count(info);
-    int rc = UPD_EXIT_OK;
+    int rc = stopped();
     /* Mender's standalone install takes one payload; so do we, rather than
      * install half of an artifact. */
-    if (npayloads != 1)
+    if (rc == UPD_EXIT_OK && npayloads != 1)
         rc = upd_fail("artifact %s has %zu payloads; only artifacts with one are supported",
                       artsig_info_name(info), npayloads);
     if (rc == UPD_EXIT_OK)
@@ -238,7 +245,9 @@ static int on_file_begin(size_t payload, const char *name, uint64_t size, void *
 static int on_file_data(const void *data, size_t len, void *userdata)
 {
     struct install *in = userdata;
-    int rc = in->ops->file_data(in->installer, data, len);
+    int rc = stopped();
+    if (rc == UPD_EXIT_OK)
+        rc = in->ops->file_data(in->installer, data, len);
     in->reported = rc != UPD_EXIT_OK;
     return rc;
 }
@@ -285,8 +294,9 @@ static bool is_rootfs(const struct upd_progress *u)
  * the complete, fsync'd image is what the bootloader boots next, so the update
  * counts as installed; not switched means nothing was activated, so the
  * record goes. An update module's ArtifactInstall was cut short at an unknown
- * point, which only the module's rollback can undo: it is run when the module
- * said it supports one. */
+ * point: the module's failure path runs (its rollback when it has one), and
+ * the record goes only once that rollback succeeded, so that a failed one is
+ * tried again rather than forgotten over a half-installed update. */
 static int reconcile(const struct upd_config *cfg, const char *data_dir)
 {
     struct upd_progress u;
@@ -304,12 +314,16 @@ static int reconcile(const struct upd_config *cfg, const char *data_dir)
                  "it; it is installed: commit or roll back", u.artifact_name);
         u.phase = UPD_PHASE_INSTALLED;
         rc = upd_progress_save(&u, data_dir);
-    } else if (rc == UPD_EXIT_OK) {
-        upd_warn("an interrupted install of %s was discarded; nothing of it was activated%s",
-                 u.artifact_name, is_rootfs(&u) ? "" : " unless its update module did");
-        if (!is_rootfs(&u) && u.supports_rollback && upd_module_rollback(cfg, &u) != UPD_EXIT_OK)
-            upd_warn("rolling back the interrupted module install failed");
+    } else if (rc == UPD_EXIT_OK && is_rootfs(&u)) {
+        upd_warn("an interrupted install of %s was discarded; nothing of it was activated",
+                 u.artifact_name);
         rc = upd_progress_clear(data_dir);
+    } else if (rc == UPD_EXIT_OK) {
+        upd_warn("an interrupted install of %s is undone by its update module first",
+                 u.artifact_name);
+        rc = upd_module_recover(cfg, data_dir, &u);
+        if (rc == UPD_EXIT_OK)
+            rc = upd_progress_clear(data_dir);
     }
     upd_progress_free(&u);
     return rc;
@@ -564,12 +578,13 @@ static int report_verdict(const struct install *in, int status, const struct upd
     if (status == ARTSIG_EIO && upd_source_error(src))
         return upd_fail("%s", upd_source_error(src));
     const char *detail = artsig_last_error(); /* starts with the status's text */
-    return upd_fail("%s refused: %s", in->location, *detail ? detail : artsig_strerror(status));
+    return upd_fail("%s refused: %s", upd_source_name(src),
+                    *detail ? detail : artsig_strerror(status));
 }
 
 int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location)
 {
-    struct install in = {.location = location, .ctx = {.cfg = cfg, .data_dir = data_dir}};
+    struct install in = {.ctx = {.cfg = cfg, .data_dir = data_dir}};
     artsig_keyring *ring = NULL;
     struct upd_source *src = NULL;
     artsig_reader *reader = NULL;

@@ -163,5 +163,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
         return show_provides(data_dir, strcmp(command, "show-artifact") == 0);
-    return run_configured(command, install ? argv[optind] : NULL, config, data_dir);
+    upd_stop_signals_catch();
+    int rc = run_configured(command, install ? argv[optind] : NULL, config, data_dir);
+    /* As a shell reports a command a signal ended. */
+    return upd_stop_signal() ? 128 + upd_stop_signal() : rc;
 }

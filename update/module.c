@@ -61,6 +61,8 @@ static const char *run_state(const char *program, const char *tree, const char *
                              unsigned timeout_s, struct answer *answer, char *why,
                              size_t why_size)
 {
+    if (upd_state_refused(state, why, why_size))
+        return why;
     char *argv[] = {(char *)program, (char *)state, (char *)tree, NULL};
     struct upd_child c;
     int err = upd_child_start(&c, argv, tree, answer != NULL, timeout_s);
@@ -640,6 +642,36 @@ static int end_saved(const struct upd_config *cfg, const struct upd_progress *u,
 int upd_module_commit(const struct upd_config *cfg, const struct upd_progress *u)
 {
     return end_saved(cfg, u, "ArtifactCommit", u->supports_rollback);
+}
+
+int upd_module_recover(const struct upd_config *cfg, const char *data_dir,
+                       const struct upd_progress *u)
+{
+    char *program;
+    bool gone;
+    int rc = saved_module(&program, cfg, u, &gone);
+    if (rc != 0 || gone) {
+        free(program);
+        return rc;
+    }
+    unsigned timeout_s = cfg->module_timeout_s;
+    upd_scripts_run(cfg, data_dir, "ArtifactInstall", "Error");
+    if (u->supports_rollback) {
+        rc = upd_scripts_run(cfg, data_dir, "ArtifactRollback", "Enter");
+        if (rc == 0)
+            rc = call(u->payload_type, program, u->work_dir, "ArtifactRollback", timeout_s);
+        /* Rolled back: its Leave scripts cannot make that undone. */
+        if (rc == 0 && upd_scripts_run(cfg, data_dir, "ArtifactRollback", "Leave") != 0)
+            upd_warn("the ArtifactRollback_Leave scripts failed after the rollback");
+    }
+    if (rc == 0) {
+        upd_scripts_run(cfg, data_dir, "ArtifactFailure", "Enter");
+        call_warn(u->payload_type, program, u->work_dir, "ArtifactFailure", timeout_s);
+        upd_scripts_run(cfg, data_dir, "ArtifactFailure", "Leave");
+        finish(u->payload_type, program, u->work_dir, timeout_s);
+    }
+    free(program);
+    return rc;
 }
 
 int upd_module_rollback(const struct upd_config *cfg, const struct upd_progress *u)

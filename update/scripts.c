@@ -165,6 +165,10 @@ static const char *run_script(const char *path, unsigned timeout_s, char *why, s
 int upd_scripts_run(const struct upd_config *cfg, const char *data_dir, const char *state,
                     const char *action)
 {
+    char why[160];
+    /* Error scripts belong to the failure path whatever their state. */
+    if (strcmp(action, "Error") != 0 && upd_state_refused(state, why, sizeof why))
+        return upd_fail("%s_%s: %s", state, action, why);
     char *dir = NULL, *prefix = NULL;
     if (asprintf(&dir, "%s/scripts", data_dir) < 0)
         dir = NULL;
@@ -179,7 +183,7 @@ int upd_scripts_run(const struct upd_config *cfg, const char *data_dir, const ch
      * and their own failures only add a warning. */
     bool warn_only = strcmp(action, "Error") == 0;
     for (size_t i = 0; i < count; i++) {
-        char *path = NULL, why[160];
+        char *path = NULL;
         if (!rc && asprintf(&path, "%s/%s", dir, names[i]) < 0) {
             path = NULL;
             rc = upd_fail("out of memory");

@@ -17,8 +17,51 @@
 extern char **environ;
 
 /* Mender gives a module that outlived its timeout a minute after SIGTERM
- * before SIGKILL. */
-enum { KILL_GRACE_S = 60 };
+ * before SIGKILL. One the operator stopped gets less: someone is waiting. */
+enum { KILL_GRACE_S = 60, STOP_GRACE_S = 10 };
+
+/* Set by the handler only; acted on where the client waits for a child. */
+static volatile sig_atomic_t stop_signal, stops;
+
+static void note_stop(int sig)
+{
+    stop_signal = sig;
+    stops++;
+}
+
+void upd_stop_signals_catch(void)
+{
+    static const int catch[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa = {.sa_handler = note_stop, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof catch / sizeof catch[0]; i++)
+        sigaddset(&sa.sa_mask, catch[i]);
+    /* One ignored from the start stays so: nohup's SIGHUP, the SIGINT of a
+     * script's background job. */
+    for (size_t i = 0; i < sizeof catch / sizeof catch[0]; i++) {
+        struct sigaction was;
+        if (sigaction(catch[i], NULL, &was) == 0 && was.sa_handler != SIG_IGN)
+            sigaction(catch[i], &sa, NULL);
+    }
+}
+
+int upd_stop_signal(void)
+{
+    return stop_signal;
+}
+
+const char *upd_state_refused(const char *state, char *buf, size_t size)
+{
+    static const char *const ending[] = {"ArtifactRollback", "ArtifactFailure", "Cleanup"};
+    if (!stop_signal)
+        return NULL;
+    for (size_t i = 0; i < sizeof ending / sizeof ending[0]; i++)
+        if (strcmp(state, ending[i]) == 0)
+            return NULL;
+    snprintf(buf, size, "not started: stopped by signal %d (%s)", (int)stop_signal,
+             strsignal(stop_signal));
+    return buf;
+}
 
 static struct timespec seconds_from_now(unsigned s)
 {
@@ -38,7 +81,7 @@ static bool passed(const struct timespec *t)
 int upd_child_start(struct upd_child *c, char *const argv[], const char *cwd, bool capture,
                     unsigned timeout_s)
 {
-    *c = (struct upd_child){.out = -1, .deadline = seconds_from_now(timeout_s)};
+    *c = (struct upd_child){.out = -1, .deadline = seconds_from_now(timeout_s), .stops = stops};
     int pipefd[2] = {-1, -1};
     if (capture && pipe2(pipefd, O_CLOEXEC) != 0)
         return errno;
@@ -103,20 +146,34 @@ bool upd_child_ended(struct upd_child *c)
 {
     if (c->pid <= 0)
         return true;
-    int status;
-    pid_t r = waitpid(c->pid, &status, WNOHANG);
-    if (r == c->pid || (r < 0 && errno != EINTR)) {
+    siginfo_t ended = {.si_pid = 0};
+    int r = waitid(P_PID, (id_t)c->pid, &ended, WEXITED | WNOHANG | WNOWAIT);
+    if ((r == 0 && ended.si_pid == c->pid) || (r < 0 && errno != EINTR)) {
+        /* What is left of a group told to end must not go on changing the
+         * system: killed while the leader, unreaped, still holds the group's
+         * id, so that no other group can have it. */
+        if (r == 0 && c->stopping)
+            kill(-c->pid, SIGKILL);
         /* ECHILD: someone reaped it for us (SIGCHLD ignored); its exit
          * status is lost, which must not pass for success. */
-        c->status = r == c->pid ? status : -1;
+        int status;
+        c->status = r == 0 && waitpid(c->pid, &status, 0) == c->pid ? status : -1;
         c->pid = 0;
         return true;
     }
-    if (passed(&c->deadline)) {
-        kill(-c->pid, c->timed_out ? SIGKILL : SIGTERM);
-        if (!c->timed_out)
+    if (c->stops != stops) {
+        /* Ours to pass on: the child's group is where a terminal's Ctrl-C
+         * does not reach, and it must not outlive the client's lock. */
+        c->stops = stops;
+        kill(-c->pid, stop_signal);
+        c->stopping = true;
+        c->deadline = seconds_from_now(STOP_GRACE_S);
+    } else if (passed(&c->deadline)) {
+        kill(-c->pid, c->stopping ? SIGKILL : SIGTERM);
+        if (!c->stopping) {
+            c->timed_out = c->stopping = true;
             c->deadline = seconds_from_now(KILL_GRACE_S);
-        c->timed_out = true;
+        }
     }
     return false;
 }
@@ -177,7 +234,7 @@ void upd_child_stop(struct upd_child *c, unsigned grace_s)
 {
     if (!upd_child_ended(c)) {
         kill(-c->pid, SIGTERM);
-        c->timed_out = true;
+        c->timed_out = c->stopping = true;
         c->deadline = seconds_from_now(grace_s);
         upd_child_wait(c, NULL, 0);
     }

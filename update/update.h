@@ -129,19 +129,34 @@ int upd_source_open(struct upd_source **out, const char *location);
  * upd_source_error() telling why). */
 ssize_t upd_source_read(void *buf, size_t size, void *source);
 const char *upd_source_error(const struct upd_source *src);
+/* The location as messages show it: a URL without credentials or query. */
+const char *upd_source_name(const struct upd_source *src);
 void upd_source_close(struct upd_source *src);
 
 /* ---- sys.c: the client's child processes (update modules, state scripts) ---- */
+/* SIGINT, SIGTERM and SIGHUP are noted instead of ending the client, so that
+ * an update stopped by one ends on its failure path with the data dir still
+ * locked; the client then exits 128+signal. */
+void upd_stop_signals_catch(void);
+/* The last of them to arrive; 0 while none did. */
+int upd_stop_signal(void);
+/* NULL when `state` (an update module's, or a state script's) may start;
+ * else why not, in buf: after a stop signal only the states that undo or end
+ * an update may (ArtifactRollback, ArtifactFailure, Cleanup). */
+const char *upd_state_refused(const char *state, char *buf, size_t size);
 /* A program run directly (argv[0] is its path: no shell, no PATH search), in a
  * process group of its own, with stdin /dev/null, stdout captured or joined to
  * our stderr, stderr shared. Past its deadline the group gets SIGTERM, and
- * SIGKILL a minute later (as Mender treats modules). */
+ * SIGKILL a minute later (as Mender treats modules). A stop signal that
+ * arrives while it runs is passed on to the group, SIGKILL 10 s later. */
 struct upd_child {
     pid_t pid;                 /* 0 once reaped */
     int status;                /* wait status once reaped; -1 when lost */
     int out;                   /* read end of the captured stdout, or -1 */
     struct timespec deadline;  /* CLOCK_MONOTONIC */
-    bool timed_out;            /* SIGTERM sent */
+    bool timed_out;            /* SIGTERM sent at its own deadline */
+    bool stopping;             /* SIGTERM or a stop signal sent: SIGKILL at the deadline */
+    int stops;                 /* stop signals passed on so far */
 };
 /* 0, or an errno value (the program could not be started). cwd NULL: ours. */
 int upd_child_start(struct upd_child *c, char *const argv[], const char *cwd, bool capture,
@@ -195,6 +210,13 @@ int upd_rootfs_commit(const struct upd_config *cfg, const struct upd_progress *u
 int upd_rootfs_rollback(const struct upd_config *cfg, const struct upd_progress *u);
 int upd_module_commit(const struct upd_config *cfg, const struct upd_progress *u);
 int upd_module_rollback(const struct upd_config *cfg, const struct upd_progress *u);
+/* An install killed inside ArtifactInstall, in Mender's order with the
+ * artifact's scripts: ArtifactInstall_Error scripts, ArtifactRollback (with
+ * its scripts) when the module supports it, ArtifactFailure (with its
+ * scripts), Cleanup. A rollback that fails ends it there, the work dir kept:
+ * the record must stay for the next try. */
+int upd_module_recover(const struct upd_config *cfg, const char *data_dir,
+                       const struct upd_progress *u);
 /* Whether the boot env points at the partition the update in `u` wrote
  * (false while the switch has not happened, or after a rollback). */
 int upd_rootfs_switched(bool *switched, const struct upd_config *cfg,
