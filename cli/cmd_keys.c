@@ -1,10 +1,12 @@
 /* Key and blob commands: keygen, sign-blob, verify-blob. */
+#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "files.h"
@@ -135,6 +137,46 @@ static int check_destinations(const char *priv_path, const char *pub_path, bool 
     return rc;
 }
 
+/* Both keys change or neither does; the checks before leave only a rename
+ * that fails against the odds (an immutable file, a full directory). The
+ * public key goes first, so that its failure costs nothing; should the
+ * private key's then fail, the public key that matches the private key
+ * kept comes back from a hard link made meanwhile, or the new one goes
+ * where there was none. A key written through to a device stays written. */
+static int commit_pair(struct output *priv, struct output *pub)
+{
+    char *pub_file = NULL, *old_pub = NULL;
+    if (pub->tmp && !(pub_file = strdup(pub->target)))
+        return die(EXIT_IO, "out of memory");
+    int rc = EXIT_OK;
+    if (pub_file && access(pub_file, F_OK) == 0) {
+        if (asprintf(&old_pub, "%s.old", pub->tmp) < 0) {
+            old_pub = NULL;
+            rc = die(EXIT_IO, "out of memory");
+        } else if (link(pub_file, old_pub) != 0) {
+            rc = die(EXIT_IO, "%s: cannot keep the old key while replacing it: %s",
+                     pub->dest, strerror(errno));
+            /* Not ours to remove below, should the name be taken. */
+            free(old_pub);
+            old_pub = NULL;
+        }
+    }
+    if (rc == EXIT_OK)
+        rc = output_commit(pub);
+    if (rc == EXIT_OK) {
+        rc = output_commit(priv);
+        if (rc != EXIT_OK && old_pub)
+            rename(old_pub, pub_file);
+        else if (rc != EXIT_OK && pub_file)
+            unlink(pub_file);
+    }
+    if (old_pub)
+        unlink(old_pub);
+    free(old_pub);
+    free(pub_file);
+    return rc;
+}
+
 int cmd_keygen(int argc, char **argv)
 {
     static const struct option opts[] = {{"type", required_argument, NULL, 't'},
@@ -175,13 +217,8 @@ int cmd_keygen(int argc, char **argv)
     rc = write_pem(&priv, priv_path, 0600, key, ARTSIG_EXPORT_PRIVATE_PKCS8_PEM);
     if (rc == EXIT_OK)
         rc = write_pem(&pub, pub_path, 0644, key, ARTSIG_EXPORT_PUBLIC_SPKI_PEM);
-    /* Both files appear together or neither does: the checks above leave
-     * only a rename that fails against the odds, and the public key goes
-     * first so that such a failure never costs the private key it replaces. */
     if (rc == EXIT_OK)
-        rc = output_commit(&pub);
-    if (rc == EXIT_OK)
-        rc = output_commit(&priv);
+        rc = commit_pair(&priv, &pub);
     output_abort(&priv);
     output_abort(&pub);
     artsig_key_free(key);

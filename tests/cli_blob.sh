@@ -101,6 +101,8 @@ cmp -s key key.saved && ok || bad "keygen without --force replaced the private k
 [ ! -e new.pub ] && ok || bad "keygen without --force wrote the public key"
 # A folder where a key should go fails before anything is replaced.
 mkdir folder
+expect_exit 3 "-p an existing folder, no --force" "$ARTSIG" keygen --type ed25519 -o key -p folder
+cmp -s key key.saved && ok || bad "a keygen that failed (-p a folder) replaced the private key"
 expect_exit 3 "-p an existing folder" "$ARTSIG" keygen --type ed25519 -o key -p folder -f
 expect_one_line_error "-p an existing folder"
 cmp -s key key.saved && ok || bad "a keygen that failed replaced the private key"
@@ -111,6 +113,35 @@ expect_exit 0 "--force replaces the pair" "$ARTSIG" keygen --type ed25519 -o key
 cmp -s key key.saved && bad "--force did not replace the private key" || ok
 "$ARTSIG" sign-blob -k key "$T/msg" >"$T/pair.sig" 2>/dev/null
 expect_exit 0 "the replaced pair matches" "$ARTSIG" verify-blob -k key.pub -s "$T/pair.sig" "$T/msg"
+# Both keys change or neither does, even when a rename fails after every
+# check passed: an immutable file (chattr +i: root, on ext4 and the like)
+# refuses the rename over it. A failed rename of the public key must not
+# have cost the private key, nor one of the private key the public key.
+cp key key.saved && cp key.pub key.pub.saved
+pair_kept() { # pair_kept WHAT: neither key changed, nothing left behind
+    cmp -s key key.saved && ok || bad "$1: the private key changed"
+    cmp -s key.pub key.pub.saved && ok || bad "$1: the public key changed"
+    no_strays . "$1"
+}
+if command -v chattr >/dev/null && chattr +i key.pub 2>/dev/null; then
+    expect_exit 3 "the public key's rename fails" "$ARTSIG" keygen --type ed25519 -o key -p key.pub -f
+    chattr -i key.pub
+    expect_one_line_error "the public key's rename fails"
+    pair_kept "the public key's rename fails"
+    chattr +i key
+    expect_exit 3 "the private key's rename fails" "$ARTSIG" keygen --type ed25519 -o key -p key.pub -f
+    chattr -i key
+    expect_one_line_error "the private key's rename fails"
+    pair_kept "the private key's rename fails"
+    chattr +i key
+    expect_exit 3 "the private key's rename fails, no public key yet" "$ARTSIG" keygen --type ed25519 \
+        -o key -p fresh.pub -f
+    chattr -i key
+    [ ! -e fresh.pub ] && ok || bad "a keygen that failed left a new public key"
+    pair_kept "the private key's rename fails, no public key yet"
+else
+    echo "SKIP: no immutable files here (chattr +i needs root and a file system that has them)" >&2
+fi
 cd "$T" || exit 1
 
 finish
