@@ -161,6 +161,23 @@ expect_exit 1 "credentials" install "http://user:secret@127.0.0.1:$port/status/4
 refused "credentials" "http://127.0.0.1:$port/status/404/a.mender: "
 if grep -q secret "$T/err"; then bad "credentials: shown in '$(cat "$T/err")'"; else ok; fi
 
+# Nor in any message about a URL that libcurl cannot parse (a space, a bad
+# port, a password holding a '/' or '?'), nor when the artifact is refused.
+printf 'not an artifact' >"$T/www/bad.mender"
+for url in "https://user:secret@127.0.0.1:$closed/a.mender?X-Amz-Signature=abc" \
+    "https://user:secret@127.0.0.1:$closed/a b?X-Amz-Signature=abc" \
+    "https://user:secret@127.0.0.1:99999/a.mender?X-Amz-Signature=abc" \
+    "https://user:secret@127.0.0.1:$closed/%zz?X-Amz-Signature=abc" \
+    "https://us%zzer:secret@127.0.0.1:$closed/a.mender?X-Amz-Signature=abc" \
+    "https://user:se/cret@127.0.0.1:$closed/a.mender?X-Amz-Signature=abc" \
+    "https://user:se?cret@127.0.0.1:$closed/a.mender#X-Amz-Signature=abc" \
+    "http://user:secret@127.0.0.1:$port/bad.mender?X-Amz-Signature=abc"; do
+    new_device
+    expect_exit 1 "redacted $url" install "$url"
+    refused "redacted $url" "http"
+    if grep -q -e cret -e abc "$T/err"; then bad "$url: shown in '$(cat "$T/err")'"; else ok; fi
+done
+
 # https whose certificate nothing vouches for: refused.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \

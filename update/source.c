@@ -87,7 +87,8 @@ static ssize_t read_fd(struct upd_source *s, void *buf, size_t size)
 /* ---- URLs ---- */
 
 /* The URL as messages show it: credentials, query (a presigned URL carries
- * its signature there) and fragment removed. */
+ * its signature there) and fragment removed. NULL when libcurl cannot parse
+ * it (or out of memory). */
 static char *display_url(const char *url)
 {
     CURLU *u = curl_url();
@@ -102,6 +103,28 @@ static char *display_url(const char *url)
     curl_free(shown);
     curl_url_cleanup(u);
     return copy;
+}
+
+/* A URL that libcurl cannot parse, shown without knowing its parts for sure:
+ * nothing from the first '?' or '#' on (query, fragment), and nothing from
+ * "://" to the last '@' before that (credentials, even holding a '/'). An '@'
+ * after it may mean that the credentials hold a '?' or '#': then only the
+ * scheme is shown. Some host or path may be hidden, but no secret shown. */
+static char *redact_unparsed_url(const char *url)
+{
+    size_t end = strcspn(url, "?#");
+    size_t authority = (size_t)(strstr(url, "://") - url) + 3; /* is_url() found it */
+    const char *at = memrchr(url + authority, '@', end - authority);
+    size_t rest = at ? (size_t)(at + 1 - url) : authority;
+    if (strchr(url + end, '@'))
+        rest = end;
+    char *shown = malloc(authority + end - rest + 1);
+    if (shown) {
+        memcpy(shown, url, authority);
+        memcpy(shown + authority, url + rest, end - rest);
+        shown[authority + end - rest] = '\0';
+    }
+    return shown;
 }
 
 /* A header of the final response (after redirects), or NULL. */
@@ -445,8 +468,12 @@ int upd_source_open(struct upd_source **out, const char *location)
         s->name = strdup(location);
     if (!s->name) {
         free(s);
-        return is_url(location) ? upd_fail("not a valid URL: %s", location)
-                                : upd_fail("out of memory");
+        if (!is_url(location))
+            return upd_fail("out of memory");
+        char *shown = redact_unparsed_url(location);
+        int rc = upd_fail("not a valid URL: %s", shown ? shown : "(out of memory)");
+        free(shown);
+        return rc;
     }
 
     if (strcmp(location, "-") == 0)
@@ -472,6 +499,11 @@ ssize_t upd_source_read(void *buf, size_t size, void *source)
 {
     struct upd_source *s = source;
     return s->fd >= 0 ? read_fd(s, buf, size) : read_url(s, buf, size);
+}
+
+const char *upd_source_name(const struct upd_source *src)
+{
+    return src->name;
 }
 
 /* NULL while nothing failed. */
