@@ -104,7 +104,7 @@ int add_key_option(struct key_list *keys, const char *command, int c, const char
  * it with artsig_keyring_free). A token's PIN, when one is needed and the URI
  * has none, is asked on the terminal. */
 int load_keyring(artsig_keyring **out, const struct key_list *keys);
-/* The key's name for messages; a URI's pin-value is not shown. */
+/* The key's name for messages; a URI without its pin-value attribute. */
 void print_key_name(FILE *to, const struct key_ref *key);
 /* A key that could not be loaded or used: a file's problem (a public key
  * given to sign, a refused kind) is EXIT_IO; a token's, a service's or a

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -301,29 +300,19 @@ int add_key_option(struct key_list *keys, const char *command, int c, const char
 
 void print_key_name(FILE *to, const struct key_ref *key)
 {
-    const char *s = key->name;
     if (key->source != KEY_PKCS11) {
-        fputs(s, to);
+        fputs(key->name, to);
         return;
     }
-    /* Attributes run from the scheme's colon or a separator to the next
-     * separator; the PIN may sit in the path (libp11's habit) or the query. */
-    static const char pin[] = "pin-value=";
-    const char *colon = strchr(s, ':');
-    size_t head = colon ? (size_t)(colon - s) + 1 : 0;
-    fwrite(s, 1, head, to);
-    s += head;
-    for (;;) {
-        size_t len = strcspn(s, ";?&");
-        if (strncasecmp(s, pin, sizeof pin - 1) == 0)
-            fprintf(to, "%.*s***", (int)(sizeof pin - 1), s);
-        else
-            fwrite(s, 1, len, to);
-        s += len;
-        if (!*s)
-            break;
-        fputc(*s++, to);
+    /* The library's reading of the URI decides where the PIN ends, so what
+     * is dropped is what it took for the PIN. */
+    char *shown;
+    if (artsig_pkcs11_uri_redact(&shown, key->name) != ARTSIG_OK) {
+        fputs("pkcs11:", to);
+        return;
     }
+    fputs(shown, to);
+    artsig_free(shown);
 }
 
 int signing_key(struct key_ref *out, const struct key_list *keys, const char *command,

@@ -249,6 +249,21 @@ int asig_p11_uri_parse(struct asig_p11_uri *out, const char *uri)
     return rc;
 }
 
+int artsig_pkcs11_uri_redact(char **out, const char *uri)
+{
+    if (!out)
+        return asig_fail(ARTSIG_EINVAL, "artsig_pkcs11_uri_redact: NULL argument");
+    *out = NULL;
+    struct asig_p11_uri u;
+    int rc = asig_p11_uri_parse(&u, uri);
+    if (rc != ARTSIG_OK)
+        return rc;
+    *out = u.shown;
+    u.shown = NULL;
+    asig_p11_uri_clear(&u);
+    return ARTSIG_OK;
+}
+
 void asig_p11_uri_clear(struct asig_p11_uri *u)
 {
     if (u->pin_value)

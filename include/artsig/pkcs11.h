@@ -46,6 +46,12 @@ extern "C" {
 /** 1 when `s` is a PKCS#11 URI ("pkcs11:" in any case), else 0. */
 ARTSIG_API int artsig_is_pkcs11_uri(const char *s);
 
+/** The URI fit to show, as the library's own error details name it: the
+ * pin-value attribute dropped whole, in the path or the query, whatever its
+ * value holds. On success *out is the caller's (artsig_free()). Errors:
+ * EINVAL (a malformed URI, whose detail shows no PIN), ELIMIT, ENOMEM. */
+ARTSIG_API int artsig_pkcs11_uri_redact(char **out, const char *uri);
+
 /** Load the public key of the object the URI names: a public key object, a
  * certificate, or the public half of a private key object (its own public
  * attributes, else the public key or certificate with the same CKA_ID).
