@@ -19,6 +19,16 @@
 
 /* ---- modules ----------------------------------------------------------- */
 
+/* A PKCS#11 login belongs to the whole process, per token: every session of
+ * the token shares it, and C_Logout on any one logs them all out. So logins
+ * are counted per module and slot, and only the last user logs out. */
+struct token_login {
+    struct token_login *next;
+    CK_SLOT_ID slot;
+    unsigned users;
+    bool logout; /* false when another part of the process logged in */
+};
+
 /* One per module path, shared by every key and signer of the process, so a
  * module is initialised once and finalised only by whoever initialised it. */
 struct module {
@@ -28,10 +38,13 @@ struct module {
     CK_FUNCTION_LIST_PTR f;
     unsigned refs;
     bool finalize; /* false when another part of the process initialised it */
+    struct token_login *logins; /* under logins_lock */
 };
 
 static pthread_mutex_t modules_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct module *modules;
+/* Apart from modules_lock, which a PIN prompt or PIN pad would hold up. */
+static pthread_mutex_t logins_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *ckr_name(CK_RV rv)
 {
@@ -217,7 +230,7 @@ struct session {
     CK_SLOT_ID slot;
     CK_SESSION_HANDLE handle;
     bool open;
-    bool logged_in; /* by us, so ours to log out */
+    bool logged_in; /* counted in the token's login, so to be given back */
     CK_FLAGS token_flags;
     char label[sizeof ((CK_TOKEN_INFO *)0)->label + 1];
 };
@@ -319,7 +332,15 @@ static int pin_get(char pin[static ARTSIG_PKCS11_PIN_MAX + 1], size_t *len,
     return ARTSIG_OK;
 }
 
-static int login(struct session *s, artsig_passphrase_cb cb, void *userdata)
+static struct token_login **token_login_of(struct session *s)
+{
+    struct token_login **t = &s->mod->logins;
+    while (*t && (*t)->slot != s->slot)
+        t = &(*t)->next;
+    return t;
+}
+
+static int token_login(struct session *s, artsig_passphrase_cb cb, void *userdata)
 {
     char pin[ARTSIG_PKCS11_PIN_MAX + 1];
     size_t len = 0;
@@ -339,11 +360,19 @@ static int login(struct session *s, artsig_passphrase_cb cb, void *userdata)
     }
     if (rc != ARTSIG_OK)
         return rc;
+    struct token_login *t;
     switch (rv) {
     case CKR_OK:
-        s->logged_in = true;
-        return ARTSIG_OK;
     case CKR_USER_ALREADY_LOGGED_IN:
+        t = calloc(1, sizeof *t);
+        if (!t) {
+            if (rv == CKR_OK)
+                s->mod->f->C_Logout(s->handle);
+            return asig_fail(ARTSIG_ENOMEM, "PKCS#11 login");
+        }
+        *t = (struct token_login){.next = s->mod->logins, .slot = s->slot, .users = 1,
+                                  .logout = rv == CKR_OK};
+        s->mod->logins = t;
         return ARTSIG_OK;
     case CKR_PIN_INCORRECT:
     case CKR_PIN_INVALID:
@@ -357,11 +386,41 @@ static int login(struct session *s, artsig_passphrase_cb cb, void *userdata)
     return ckr_fail(rv, "C_Login");
 }
 
+/* Join the token's login, or log in when nobody in the process has. The
+ * token is then logged in for the whole process, whichever PIN the others
+ * gave: PKCS#11 knows no login per session. */
+static int login(struct session *s, artsig_passphrase_cb cb, void *userdata)
+{
+    pthread_mutex_lock(&logins_lock);
+    struct token_login *t = *token_login_of(s);
+    int rc = ARTSIG_OK;
+    if (t)
+        t->users++;
+    else
+        rc = token_login(s, cb, userdata);
+    pthread_mutex_unlock(&logins_lock);
+    s->logged_in = rc == ARTSIG_OK;
+    return rc;
+}
+
+static void logout(struct session *s)
+{
+    pthread_mutex_lock(&logins_lock);
+    struct token_login **at = token_login_of(s), *t = *at;
+    if (--t->users == 0) {
+        if (t->logout)
+            s->mod->f->C_Logout(s->handle);
+        *at = t->next;
+        free(t);
+    }
+    pthread_mutex_unlock(&logins_lock);
+}
+
 static void session_close(struct session *s)
 {
     if (s->open) {
         if (s->logged_in)
-            s->mod->f->C_Logout(s->handle);
+            logout(s);
         s->mod->f->C_CloseSession(s->handle);
     }
     s->open = s->logged_in = false;

@@ -3,6 +3,7 @@
  * generated in the token. */
 #include <check.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,19 @@ static size_t sign_with(uint8_t sig[ARTSIG_SIGNATURE_MAX], artsig_signer *s)
     int rc = artsig_signer_sign(sig, &len, s, message, MSG_LEN);
     ck_assert_msg(rc == ARTSIG_OK, "sign: %s", artsig_last_error());
     return len;
+}
+
+/* SoftHSM's functions, for a test to drive the module beside libartsig. */
+static CK_FUNCTION_LIST_PTR softhsm_functions(void **dl)
+{
+    *dl = dlopen(SOFTHSM_MODULE, RTLD_NOW);
+    ck_assert_ptr_nonnull(*dl);
+    CK_C_GetFunctionList get;
+    *(void **)&get = dlsym(*dl, "C_GetFunctionList");
+    ck_assert_ptr_nonnull(get);
+    CK_FUNCTION_LIST_PTR f;
+    ck_assert_int_eq(get(&f), CKR_OK);
+    return f;
 }
 
 /* ---- URIs ----------------------------------------------------------------- */
@@ -261,6 +275,100 @@ START_TEST(signer_signs_artifact_manifest_repeatedly)
 }
 END_TEST
 
+/* A PKCS#11 login belongs to the whole process, per token: a signer that
+ * logged out as it closed used to log out the other threads' signers too.
+ * Each thread opens and closes signers all along, a few signatures each
+ * (a signer's start costs more than a signature, most under sanitizers). */
+enum { SIGNING_THREADS = 4, SIGNATURES_PER_THREAD = 500, SIGNATURES_PER_SIGNER = 5 };
+
+struct signing_thread {
+    pthread_t id;
+    const char *uri;
+    const artsig_key *pub;
+    int failures;
+    char first_error[256];
+};
+
+static void *sign_with_fresh_signers(void *arg)
+{
+    struct signing_thread *t = arg;
+    for (int i = 0; i < SIGNATURES_PER_THREAD; i += SIGNATURES_PER_SIGNER) {
+        artsig_signer *s = NULL;
+        int rc = artsig_signer_new_pkcs11(&s, t->uri, NULL, NULL);
+        for (int j = 0; j < SIGNATURES_PER_SIGNER; j++) {
+            uint8_t sig[ARTSIG_SIGNATURE_MAX];
+            size_t len = 0;
+            if (rc == ARTSIG_OK)
+                rc = artsig_signer_sign(sig, &len, s, message, MSG_LEN);
+            if (rc == ARTSIG_OK)
+                rc = artsig_verify(t->pub, message, MSG_LEN, sig, len);
+        }
+        if (rc != ARTSIG_OK && t->failures++ == 0)
+            snprintf(t->first_error, sizeof t->first_error, "%s", artsig_last_error());
+        artsig_signer_free(s);
+    }
+    return NULL;
+}
+
+/* The user state of the token as seen from a session of the test's own. */
+static CK_STATE session_state(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE h)
+{
+    CK_SESSION_INFO info;
+    ck_assert_int_eq(f->C_GetSessionInfo(h, &info), CKR_OK);
+    return info.state;
+}
+
+START_TEST(concurrent_signers_keep_the_token_logged_in)
+{
+    /* The test's own session on the token, open all along, keeps the module
+     * from logging out by itself when libartsig's sessions close. */
+    void *dl;
+    CK_FUNCTION_LIST_PTR f = softhsm_functions(&dl);
+    CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
+    ck_assert_int_eq(f->C_Initialize(&args), CKR_OK);
+    CK_SLOT_ID slots[8];
+    CK_ULONG n_slots = 8;
+    ck_assert_int_eq(f->C_GetSlotList(CK_TRUE, slots, &n_slots), CKR_OK);
+    CK_TOKEN_INFO token;
+    CK_ULONG at = 0;
+    while (at < n_slots && (f->C_GetTokenInfo(slots[at], &token) != CKR_OK ||
+                            memcmp(token.label, "artsig ", 7) != 0))
+        at++;
+    ck_assert_uint_lt(at, n_slots);
+    CK_SESSION_HANDLE h;
+    ck_assert_int_eq(f->C_OpenSession(slots[at], CKF_SERIAL_SESSION, NULL, NULL, &h), CKR_OK);
+
+    const char *signer_uri = uri("object=imp-ec?pin-value=1234");
+    artsig_key *pub = load_vec_key("ecp256.pub");
+    struct signing_thread threads[SIGNING_THREADS];
+    for (int i = 0; i < SIGNING_THREADS; i++) {
+        threads[i] = (struct signing_thread){.uri = signer_uri, .pub = pub};
+        ck_assert_int_eq(pthread_create(&threads[i].id, NULL, sign_with_fresh_signers,
+                                        &threads[i]), 0);
+    }
+    int failures = 0;
+    for (int i = 0; i < SIGNING_THREADS; i++) {
+        pthread_join(threads[i].id, NULL);
+        failures += threads[i].failures;
+        if (threads[i].failures)
+            fprintf(stderr, "thread %d: %d failures, the first: %s\n", i, threads[i].failures,
+                    threads[i].first_error);
+    }
+    ck_assert_int_eq(failures, 0);
+    /* The last signer to go logged out. */
+    ck_assert_int_eq(session_state(f, h), CKS_RO_PUBLIC_SESSION);
+
+    /* A login that was there before libartsig's stays after it. */
+    ck_assert_int_eq(f->C_Login(h, CKU_USER, (CK_UTF8CHAR_PTR) "1234", 4), CKR_OK);
+    artsig_signer_free(signer_ok(signer_uri));
+    ck_assert_int_eq(session_state(f, h), CKS_RO_USER_FUNCTIONS);
+
+    artsig_key_free(pub);
+    ck_assert_int_eq(f->C_Finalize(NULL), CKR_OK);
+    dlclose(dl);
+}
+END_TEST
+
 /* ---- PINs ----------------------------------------------------------------- */
 
 static int pin_cb(char *buf, size_t size, void *userdata)
@@ -414,12 +522,8 @@ END_TEST
 
 START_TEST(module_initialised_elsewhere_is_left_running)
 {
-    void *dl = dlopen(SOFTHSM_MODULE, RTLD_NOW);
-    ck_assert_ptr_nonnull(dl);
-    CK_C_GetFunctionList get;
-    *(void **)&get = dlsym(dl, "C_GetFunctionList");
-    CK_FUNCTION_LIST_PTR f;
-    ck_assert_int_eq(get(&f), CKR_OK);
+    void *dl;
+    CK_FUNCTION_LIST_PTR f = softhsm_functions(&dl);
     ck_assert_int_eq(f->C_Initialize(NULL), CKR_OK);
 
     artsig_signer *s = signer_ok(uri("object=imp-ec?pin-value=1234"));
@@ -437,11 +541,8 @@ END_TEST
 
 START_TEST(module_started_by_libartsig_is_finalised)
 {
-    void *dl = dlopen(SOFTHSM_MODULE, RTLD_NOW);
-    CK_C_GetFunctionList get;
-    *(void **)&get = dlsym(dl, "C_GetFunctionList");
-    CK_FUNCTION_LIST_PTR f;
-    ck_assert_int_eq(get(&f), CKR_OK);
+    void *dl;
+    CK_FUNCTION_LIST_PTR f = softhsm_functions(&dl);
 
     artsig_signer *s = signer_ok(uri("object=imp-ec?pin-value=1234"));
     artsig_key *k = key_ok(uri("object=imp-ec;type=public"));
@@ -479,6 +580,7 @@ static Suite *pkcs11_suite(void)
     tcase_add_test(tc, ecdsa_signature_is_raw_and_verifies);
     tcase_add_test(tc, ed25519_generated_in_token_signs);
     tcase_add_test(tc, signer_signs_artifact_manifest_repeatedly);
+    tcase_add_test(tc, concurrent_signers_keep_the_token_logged_in);
     suite_add_tcase(s, tc);
 
     tc = scratch_tcase("pins");
