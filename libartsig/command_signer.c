@@ -147,20 +147,43 @@ struct exchange {
     bool too_much;
 };
 
+/* Whether the program itself ended, left unreaped for wait_for(). */
+static bool has_ended(pid_t pid)
+{
+    siginfo_t info = {.si_pid = 0};
+    return waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           info.si_pid == pid;
+}
+
 /* Feed the message to the program's stdin while reading its stdout, so that
  * neither waits for the other whatever their sizes. Ends when stdout closes
- * (or says too much) and stdin is written or refused; a program that stops
- * reading early is judged by its exit status and its signature. */
-static int exchange(struct exchange *x, int *in, int *out)
+ * (or says too much) and stdin is written or refused, or once the program
+ * ended and what it wrote is read: a child it left in the background may
+ * hold stdout open for ever. A program that stops reading early is judged
+ * by its exit status and its signature. */
+static int exchange(struct exchange *x, pid_t pid, int *in, int *out)
 {
     if (x->msg_len == 0)
         close_fd(in);
+    int nap_ms = 1;
     while (*out >= 0 || *in >= 0) {
+        /* Polled with a growing nap: without pidfd, the program's end has
+         * no descriptor to wait on. Checked before the poll, so that all
+         * it wrote before it ended is readable by then. */
+        bool ended = has_ended(pid);
         struct pollfd p[2] = {{.fd = *in, .events = POLLOUT}, {.fd = *out, .events = POLLIN}};
-        if (poll(p, 2, -1) < 0) {
+        int ready = poll(p, 2, ended ? 0 : nap_ms);
+        if (ready < 0) {
             if (errno == EINTR)
                 continue;
             return errno;
+        }
+        if (ready == 0) {
+            if (ended)
+                break;
+            if (nap_ms < 50)
+                nap_ms *= 2;
+            continue;
         }
         if (p[0].revents) {
             ssize_t n = send(*in, x->msg + x->sent, x->msg_len - x->sent,
@@ -269,7 +292,7 @@ static int command_sign(uint8_t *sig, size_t *sig_len, const void *msg, size_t m
     close_fd(&in[1]);
     close_fd(&out[1]);
     if (rc == ARTSIG_OK) {
-        err = exchange(&x, &in[0], &out[0]);
+        err = exchange(&x, pid, &in[0], &out[0]);
         /* The program must be waited for even when talking to it failed. */
         close_fd(&in[0]);
         close_fd(&out[0]);

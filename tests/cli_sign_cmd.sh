@@ -92,6 +92,21 @@ contains "garbage" "$T/err" 'the signer program printed no base64 signature'
 expect_exit 4 "exit 3" "$ARTSIG" sign-blob --sign-cmd "exit 3" --sign-cmd-public-key "$pub" "$W/blob"
 contains "exit 3" "$T/err" 'the signer program exited with status 3'
 
+# ---- A program that leaves a child in the background holding stdout ----
+# Once the program itself ended, what it wrote is the answer: artsig does
+# not wait for the stdout its background child keeps open (for ever, were
+# that child a daemon).
+start=$(date +%s)
+expect_exit 0 "background child holding stdout" "$ARTSIG" sign-blob \
+    --sign-cmd "$EX $K/ecp256.sec1.key; sleep 30 & echo \$! >'$W/bg.pid'" \
+    --sign-cmd-public-key "$pub" "$W/blob"
+took=$(($(date +%s) - start))
+[ "$took" -lt 10 ] && ok || bad "background child holding stdout: sign-blob took ${took}s"
+cp "$T/out" "$W/bg.sig"
+expect_exit 0 "background child holding stdout: verify-blob" "$ARTSIG" verify-blob -k "$pub" \
+    -s "$W/bg.sig" "$W/blob"
+kill "$(cat "$W/bg.pid")" 2>/dev/null
+
 # ---- A signature of another key: refused (1) ----
 expect_refusal 1 "write, wrong public key" "$W/fail.mender" "$ARTSIG" write rootfs-image -n f \
     -t dev-a -f "$W/rootfs.img" -o "$W/fail.mender" --sign-cmd "$EX $K/ecp256b.sec1.key" \
