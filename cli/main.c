@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
@@ -378,6 +379,11 @@ int make_signer(artsig_signer **out, const struct key_ref *key, const char *pass
 
 int main(int argc, char **argv)
 {
+    /* Private keys, passphrases, PINs and tokens pass through this process:
+     * no core dump of it, and no other process of the user may read its
+     * memory (ptrace, /proc/PID/mem) or its environment. Root, which has
+     * CAP_SYS_PTRACE, still can. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     int err = keep_std_fds_open();
     if (err)
         return die(EXIT_IO, "standard streams: /dev/null: %s", strerror(err));
