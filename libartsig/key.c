@@ -208,7 +208,8 @@ static int check_encrypted(const uint8_t *data, size_t len, bool pem, const char
     X509_SIG_free(sig);
     OPENSSL_free(name);
     OPENSSL_free(header);
-    OPENSSL_free(der);
+    /* Of an unencrypted key, the private key itself. */
+    OPENSSL_clear_free(der, (size_t)der_len);
     ERR_pop_to_mark();
     return rc;
 }

@@ -2,6 +2,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +11,7 @@
 #include <curl/curl.h>
 #include <isa-l/crc.h>
 #include <json-c/json.h>
+#include <json-c/printbuf.h>
 #include <sodium.h>
 
 #include "remote.h"
@@ -131,16 +134,51 @@ int asig_remote_number(unsigned long *out, const artsig_remote_config *cfg,
     return ARTSIG_OK;
 }
 
+/* libcurl copies a request's headers (a token among them) and its body
+ * into buffers of its own, and reads answers into another; it frees them
+ * unwiped. Its allocator, which can be chosen only before its first use in
+ * the process, wipes every block it frees. An application that started
+ * libcurl before the first remote signer keeps its own allocator. */
+static void wiped_free(void *p)
+{
+    if (p) {
+        sodium_memzero(p, malloc_usable_size(p));
+        free(p);
+    }
+}
+
+static void *wiped_realloc(void *p, size_t size)
+{
+    if (!p)
+        return malloc(size);
+    void *grown = malloc(size ? size : 1);
+    if (grown) {
+        size_t used = malloc_usable_size(p);
+        memcpy(grown, p, used < size ? used : size);
+        wiped_free(p);
+    }
+    return grown;
+}
+
+static CURLcode curl_started = CURLE_FAILED_INIT;
+
+static void curl_start(void)
+{
+    curl_started = curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wiped_free, wiped_realloc,
+                                        strdup, calloc);
+}
+
 int asig_http_init(struct asig_http *h, const char *service, const artsig_remote_config *cfg,
                    const char *ca_env)
 {
-    *h = (struct asig_http){NULL, service, 0, NULL};
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    *h = (struct asig_http){service, 0, NULL};
     int rc = asig_remote_number(&h->timeout_s, cfg, ARTSIG_REMOTE_TIMEOUT,
                                 "ARTSIG_REMOTE_TIMEOUT", DEFAULT_TIMEOUT_S);
     if (rc == ARTSIG_OK)
         rc = asig_remote_setting(&h->ca_file, cfg, ARTSIG_REMOTE_CA_FILE, ca_env, NULL);
-    /* curl_easy_init runs curl_global_init once, thread-safely since 7.84. */
-    if (rc == ARTSIG_OK && !(h->curl = curl_easy_init()))
+    pthread_once(&once, curl_start);
+    if (rc == ARTSIG_OK && curl_started != CURLE_OK)
         rc = asig_fail(ARTSIG_EREMOTE, "%s: libcurl cannot start", service);
     if (rc != ARTSIG_OK)
         asig_http_cleanup(h);
@@ -149,10 +187,20 @@ int asig_http_init(struct asig_http *h, const char *service, const artsig_remote
 
 void asig_http_cleanup(struct asig_http *h)
 {
-    curl_easy_cleanup(h->curl);
     free(h->ca_file);
-    h->curl = NULL;
     h->ca_file = NULL;
+}
+
+char *asig_secret_join(const char *prefix, const char *value, size_t len)
+{
+    size_t n = strlen(prefix);
+    char *joined = sodium_malloc(n + len + 1);
+    if (joined) {
+        memcpy(joined, prefix, n);
+        memcpy(joined + n, value, len);
+        joined[n + len] = '\0';
+    }
+    return joined;
 }
 
 static bool loopback_host(const char *host)
@@ -207,7 +255,8 @@ struct answer {
     size_t len;
 };
 
-/* The body grows by whole copies so that no freed block keeps a token. */
+/* The body grows by whole copies so that no freed block keeps a token; it
+ * lives in libsodium's guarded memory, left out of core dumps. */
 struct sink {
     struct answer *a;
     size_t cap;
@@ -226,13 +275,12 @@ static size_t sink_write(char *data, size_t size, size_t n, void *userdata)
         size_t cap = s->cap ? s->cap : 4096;
         while (cap < s->a->len + len + 1)
             cap *= 2;
-        char *grown = malloc(cap);
+        char *grown = sodium_malloc(cap);
         if (!grown)
             return 0;
         if (s->a->body) {
             memcpy(grown, s->a->body, s->a->len);
-            sodium_memzero(s->a->body, s->cap);
-            free(s->a->body);
+            sodium_free(s->a->body);
         }
         s->a->body = grown;
         s->cap = cap;
@@ -245,10 +293,7 @@ static size_t sink_write(char *data, size_t size, size_t n, void *userdata)
 
 static void answer_clear(struct answer *a)
 {
-    if (a->body) {
-        sodium_memzero(a->body, a->len);
-        free(a->body);
-    }
+    sodium_free(a->body);
     *a = (struct answer){0, NULL, 0};
 }
 
@@ -279,10 +324,13 @@ static int http_call(struct answer *out, struct asig_http *h, const char *what,
         *link = &list[n];
     }
 
-    CURL *c = h->curl;
+    /* A handle for each call: what it keeps of one answer (its download
+     * buffer) is wiped when it goes, not kept into the next call. */
+    CURL *c = curl_easy_init();
+    if (!c)
+        return asig_fail(ARTSIG_ENOMEM, "%s %s: libcurl handle", h->service, what);
     char error[CURL_ERROR_SIZE] = "";
     struct sink sink = {out, 0, false};
-    curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -303,15 +351,15 @@ static int http_call(struct answer *out, struct asig_http *h, const char *what,
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 
     CURLcode res = curl_easy_perform(c);
-    /* The handle keeps pointers to this frame's headers and buffers. */
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
-    if (res == CURLE_OK) {
+    if (res == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
-        if (!out->body && !(out->body = calloc(1, 1)))
-            res = CURLE_OUT_OF_MEMORY;
-        else
+    curl_easy_cleanup(c);
+    if (res == CURLE_OK) {
+        if (!out->body && (out->body = sodium_malloc(1)))
+            out->body[0] = '\0';
+        if (out->body)
             return ARTSIG_OK;
+        res = CURLE_OUT_OF_MEMORY;
     }
     int rc;
     if (sink.too_big)
@@ -357,7 +405,8 @@ static const char *service_message(json_object *root, char *buf, size_t size)
 static int http_fail(const struct asig_http *h, const struct answer *a,
                      const char *what)
 {
-    json_object *root = json_tokener_parse(a->body ? a->body : "");
+    const char *why;
+    json_object *root = asig_json_parse_secret(a->body, a->len, &why);
     bool oauth = asig_json_member(root, "error", json_type_string) != NULL;
     int status = a->status == 401 || a->status == 403 || (a->status == 400 && oauth)
                      ? ARTSIG_EAUTH
@@ -370,8 +419,53 @@ static int http_fail(const struct asig_http *h, const struct answer *a,
                   asig_printable_cut(shown, MESSAGE_SHOWN_MAX, msg, strlen(msg)));
     else
         asig_fail(status, "%s %s: HTTP %ld", h->service, what, a->status);
-    json_object_put(root);
+    asig_json_put_wiped(root);
     return status;
+}
+
+/* json-c reads each string into its tokener's buffer, which it grows by
+ * realloc, leaving the old blocks unwiped, and frees unwiped; it then keeps
+ * a copy in each string object. The buffer is made large enough for any
+ * string of the text before parsing, so that it never moves, and wiped
+ * before the tokener goes; the tree's strings are wiped by
+ * asig_json_put_wiped. */
+json_object *asig_json_parse_secret(const char *text, size_t len, const char **why)
+{
+    *why = "out of memory";
+    json_tokener *tok = len < INT_MAX - 16 ? json_tokener_new() : NULL;
+    if (!tok || printbuf_memset(tok->pb, 0, 0, (int)len + 16) < 0) {
+        json_tokener_free(tok);
+        return NULL;
+    }
+    printbuf_reset(tok->pb);
+    json_object *root = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    sodium_memzero(tok->pb->buf, (size_t)tok->pb->size);
+    json_tokener_free(tok);
+    if (root && jerr == json_tokener_success && end == len &&
+        json_object_is_type(root, json_type_object))
+        return root;
+    *why = root && jerr == json_tokener_success ? "not one JSON object"
+                                                : json_tokener_error_desc(jerr);
+    asig_json_put_wiped(root);
+    return NULL;
+}
+
+void asig_json_put_wiped(json_object *v)
+{
+    if (json_object_is_type(v, json_type_string)) {
+        sodium_memzero((char *)json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    } else if (json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v); i++)
+            asig_json_put_wiped(json_object_get(json_object_array_get_idx(v, i)));
+    } else if (json_object_is_type(v, json_type_object)) {
+        json_object_object_foreach(v, key, member) {
+            (void)key;
+            asig_json_put_wiped(json_object_get(member));
+        }
+    }
+    json_object_put(v);
 }
 
 static int answer_json(json_object **out, const struct asig_http *h,
@@ -380,23 +474,9 @@ static int answer_json(json_object **out, const struct asig_http *h,
     *out = NULL;
     if (a->status < 200 || a->status > 299)
         return http_fail(h, a, what);
-    json_tokener *tok = json_tokener_new();
-    if (!tok)
-        return asig_fail(ARTSIG_ENOMEM, "%s %s: answer", h->service, what);
-    json_object *root = json_tokener_parse_ex(tok, a->body, (int)a->len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    json_tokener_free(tok);
-    if (!root || jerr != json_tokener_success || end != a->len ||
-        !json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        return asig_remote_malformed(h->service, what,
-                                     root && jerr == json_tokener_success
-                                         ? "not one JSON object"
-                                         : json_tokener_error_desc(jerr));
-    }
-    *out = root;
-    return ARTSIG_OK;
+    const char *why;
+    *out = asig_json_parse_secret(a->body, a->len, &why);
+    return *out ? ARTSIG_OK : asig_remote_malformed(h->service, what, why);
 }
 
 int asig_http_call_json(json_object **out, struct asig_http *h, const char *what,

@@ -36,9 +36,10 @@ int asig_remote_endpoint(char **out, const artsig_remote_config *cfg, const char
 
 /* One client of one service. `service` ("Cloud KMS", "Vault") starts every
  * error detail. Redirects are not followed (one could carry the token to
- * another host, or to plain http). */
+ * another host, or to plain http). Each call has a libcurl handle of its
+ * own, and libcurl wipes what it frees (when the library is the first in
+ * the process to start it). */
 struct asig_http {
-    void *curl;
     const char *service;
     unsigned long timeout_s;
     char *ca_file;
@@ -65,7 +66,7 @@ bool asig_http_token_text(const char *s, size_t len);
  * application/json when not NULL (unless the headers name another
  * Content-Type). `what` names the call in details ("asymmetricSign"). The
  * URL must already have passed asig_http_url_allowed. The answer must be
- * 2xx and one JSON object (the caller puts *out). Failures: ENETWORK
+ * 2xx and one JSON object (the caller puts *out with asig_json_put_wiped). Failures: ENETWORK
  * (connection, TLS, timeout), ELIMIT, ENOMEM; for any other status: 401
  * and 403, or an OAuth error such as invalid_grant, are EAUTH, 404
  * ENOTFOUND, anything else EREMOTE, with the detail "<service> <what>: HTTP
@@ -76,6 +77,20 @@ bool asig_http_token_text(const char *s, size_t len);
 int asig_http_call_json(json_object **out, struct asig_http *h, const char *what,
                         const char *method, const char *url, const char *const *headers,
                         const char *body);
+
+/* `prefix` and then `len` bytes of `value`, NUL-terminated, in libsodium's
+ * guarded memory, which is left out of core dumps and wiped when freed: a
+ * header line that holds a token ("X-Vault-Token: …"). sodium_free() it;
+ * NULL when out of memory. */
+char *asig_secret_join(const char *prefix, const char *value, size_t len);
+
+/* text[0..len) as one JSON object, which may hold secrets: none of json-c's
+ * copies of its strings is freed unwiped, as long as the tree is put with
+ * asig_json_put_wiped. NULL, with *why the reason, when it is not one JSON
+ * object or memory runs out. */
+json_object *asig_json_parse_secret(const char *text, size_t len, const char **why);
+/* Wipe every string in the tree `v` (may be NULL), then put it. */
+void asig_json_put_wiped(json_object *v);
 
 /* obj[key] when it is of `type`, else NULL. */
 json_object *asig_json_member(json_object *obj, const char *key, json_type type);

@@ -28,8 +28,8 @@ struct vault {
     char *read_what; /* "key transit/NAME": the calls named in details */
     char *sign_what;
     const char *headers[3];
-    char *token_header; /* wiped */
-    char *namespace_header;
+    char *token_header; /* sodium_malloc */
+    char *namespace_header; /* sodium_malloc, as the token's */
 };
 
 static const struct {
@@ -82,15 +82,15 @@ static int mount_get(char **out, const artsig_remote_config *cfg)
                      "'.', '_' and '-'", asig_printable(shown, m, len));
 }
 
-static int header_add(struct vault *v, char **slot, const char *name, const char *value)
+/* The token's line is in guarded memory (asig_secret_join). */
+static int header_add(struct vault *v, char **slot, const char *prefix, const char *value)
 {
     size_t i = 0;
     while (v->headers[i])
         i++;
-    if (asprintf(slot, "%s: %s", name, value) < 0) {
-        *slot = NULL;
+    *slot = asig_secret_join(prefix, value, strlen(value));
+    if (!*slot)
         return asig_fail(ARTSIG_ENOMEM, VAULT " request headers");
-    }
     v->headers[i] = *slot;
     return ARTSIG_OK;
 }
@@ -107,12 +107,12 @@ static int vault_headers(struct vault *v, const artsig_remote_config *cfg)
         rc = asig_fail(ARTSIG_EAUTH, VAULT ": VAULT_TOKEN is not a token (it has spaces or "
                        "control characters)");
     else if (rc == ARTSIG_OK)
-        rc = header_add(v, &v->token_header, "X-Vault-Token", token);
+        rc = header_add(v, &v->token_header, "X-Vault-Token: ", token);
     if (rc == ARTSIG_OK && ns && !path_valid(ns, true))
         rc = asig_fail(ARTSIG_EINVAL, VAULT ": VAULT_NAMESPACE is not segments of letters, "
                        "digits, '.', '_' and '-'");
     else if (rc == ARTSIG_OK && ns)
-        rc = header_add(v, &v->namespace_header, "X-Vault-Namespace", ns);
+        rc = header_add(v, &v->namespace_header, "X-Vault-Namespace: ", ns);
     asig_wipe_free(token);
     free(ns);
     return rc;
@@ -190,7 +190,7 @@ static int key_read(artsig_key **out, struct vault *v)
     json_object *root, *data;
     int rc = vault_call(&root, &data, v, v->read_what, v->key_url, NULL);
     if (rc != ARTSIG_OK) {
-        json_object_put(root);
+        asig_json_put_wiped(root);
         return rc;
     }
     json_object *type = asig_json_member(data, "type", json_type_string);
@@ -213,7 +213,7 @@ static int key_read(artsig_key **out, struct vault *v)
             v->version = (unsigned long)json_object_get_int64(latest);
         rc = public_key_of(out, v, data);
     }
-    json_object_put(root);
+    asig_json_put_wiped(root);
     return rc;
 }
 
@@ -289,7 +289,7 @@ static int vault_sign(uint8_t *sig, size_t *sig_len, const void *msg, size_t msg
                   : asig_fail(ARTSIG_ENOMEM, VAULT " sign request");
     if (rc == ARTSIG_OK)
         rc = sign_answer(sig, sig_len, v, data);
-    json_object_put(root);
+    asig_json_put_wiped(root);
     json_object_put(req);
     return rc;
 }
@@ -302,8 +302,8 @@ static void vault_free(void *userdata)
     if (!v)
         return;
     asig_http_cleanup(&v->http);
-    asig_wipe_free(v->token_header);
-    free(v->namespace_header);
+    sodium_free(v->token_header);
+    sodium_free(v->namespace_header);
     free(v->key_url);
     free(v->sign_url);
     free(v->read_what);
