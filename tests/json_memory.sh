@@ -27,8 +27,12 @@ peak() {
     [ "$got" -eq "$want" ] && ok || bad "$what: exit $got, want $want: $(head -c 300 "$T/err")"
     [ "$want" -eq 0 ] || expect_one_error_line "$what"
     kib=$(tail -n 1 "$T/rss")
-    [ "$kib" -lt "$MAX_KIB" ] && ok || bad "$what: peak $kib KiB, limit $MAX_KIB"
     echo "$what: $kib KiB"
+    # ASan's shadow memory and quarantine inflate the resident set by a
+    # factor that has nothing to do with the input: the bound is held by the
+    # plain build, the verdicts by both.
+    [ -n "${ARTSIG_SANITIZED:-}" ] && return
+    [ "$kib" -lt "$MAX_KIB" ] && ok || bad "$what: peak $kib KiB, limit $MAX_KIB"
 }
 
 # json_of FILE COUNT DEPTH: {"a":[X,X,...]}, COUNT times an X of DEPTH

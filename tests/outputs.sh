@@ -104,19 +104,22 @@ for o in $OPTIONS; do
 done
 
 echo "== a SIGTERM the moment the temporary file exists"
-# ASan wants its runtime first among the preloaded libraries; this one only
-# wraps mkostemp.
+# The plain build runs these: under ASan, whose runtime wants to come first
+# among preloaded libraries, keygen with this one preloaded dies in the
+# loader (exit 127).
 mkdir "$T/term"
-for o in keygen export; do
-    LD_PRELOAD="$BUILD/tests/term_at_mkostemp.so" \
-        ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-        "out_$o" "$T/term/out" >/dev/null 2>&1
-    rc=$?
-    [ "$rc" -eq 143 ] && ok || bad "$o: SIGTERM at mkostemp: exit $rc, want 143 (killed by SIGTERM)"
-    no_strays "$T/term" "$o: SIGTERM at mkostemp"
-    no_strays "$T" "$o: SIGTERM at mkostemp (the private key's folder)"
-    [ ! -e "$T/term/out" ] && ok || bad "$o: SIGTERM at mkostemp: the output appeared"
-done
+if [ -n "${ARTSIG_SANITIZED:-}" ]; then
+    echo "SKIP: SIGTERM at mkostemp under $ARTSIG_SANITIZED"
+else
+    for o in keygen export; do
+        LD_PRELOAD="$BUILD/tests/term_at_mkostemp.so" "out_$o" "$T/term/out" >/dev/null 2>&1
+        rc=$?
+        [ "$rc" -eq 143 ] && ok || bad "$o: SIGTERM at mkostemp: exit $rc, want 143 (killed by SIGTERM)"
+        no_strays "$T/term" "$o: SIGTERM at mkostemp"
+        no_strays "$T" "$o: SIGTERM at mkostemp (the private key's folder)"
+        [ ! -e "$T/term/out" ] && ok || bad "$o: SIGTERM at mkostemp: the output appeared"
+    done
+fi
 
 echo "== standard output closed"
 expect_exit 3 "write -o - with stdout closed" sh -c '"$0" write rootfs-image -n r1 -t dev -f "$1" --no-progress -o - >&-' "$ARTSIG" "$T/img"
