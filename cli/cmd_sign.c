@@ -128,7 +128,9 @@ typedef int (*sign_fn)(int out_fd, int in_fd, unsigned flags, void *ctx);
 
 static int sign_into_place(const struct sign_args *a, sign_fn sign, void *ctx)
 {
-    int in = open(a->artifact, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO without a writer would block the open forever,
+     * before it could be refused; regular files and disks ignore it. */
+    int in = open(a->artifact, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (in < 0)
         return die(EXIT_IO, "%s: %s", a->artifact, strerror(errno));
     struct stat st;
@@ -136,6 +138,11 @@ static int sign_into_place(const struct sign_args *a, sign_fn sign, void *ctx)
         int err = errno;
         close(in);
         return die(EXIT_IO, "%s: %s", a->artifact, strerror(err));
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        close(in);
+        return die(EXIT_USAGE, "%s: not a regular file; the artifact is read twice (checked, "
+                               "then copied)", a->artifact);
     }
     /* In place, a symbolic link keeps pointing at the signed artifact. */
     char resolved[PATH_MAX];

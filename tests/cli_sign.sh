@@ -250,6 +250,12 @@ expect_refusal 2 "sign stdin" "$out" sh -c '"$1" sign -k "$2" -o "$3" - <"$4"' _
     "$K/ed25519.key" "$out" "$ON/app.mender"
 expect_refusal 2 "sign from a pipe" "$out" sh -c 'cat "$4" | "$1" sign -k "$2" -o "$3" /dev/stdin' _ \
     "$ARTSIG" "$K/ed25519.key" "$out" "$ON/app.mender"
+# A FIFO nobody writes to: refused at once, where opening it to read would
+# wait for a writer forever (timeout's 124 says it waited).
+mkfifo "$ON/fifo"
+expect_refusal 2 "sign a FIFO" "$out" timeout 20 "$ARTSIG" sign -k "$K/ed25519.key" -o "$out" "$ON/fifo"
+expect_refusal 2 "attach to a FIFO" "$out" timeout 20 "$ARTSIG" attach-signature -o "$out" \
+    "$ON/fifo" "$ON/manifest.sig"
 expect_refusal 2 "sign unknown option" "$out" "$ARTSIG" sign --frob -k "$K/ed25519.key" -o "$out" "$ON/app.mender"
 expect_refusal 2 "sign -k without value" "$out" "$ARTSIG" sign "$ON/app.mender" -k
 expect_refusal 2 "attach without SIGFILE" "$out" "$ARTSIG" attach-signature -o "$out" "$ON/app.mender"
