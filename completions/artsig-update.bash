@@ -22,7 +22,7 @@ _artsig_update()
     fi
 
     case $prev in
-        --config | -c)
+        --config | -c | --trusted-certs | -E)
             _artsig_update_paths -f
             return ;;
         --data | -d)
@@ -34,7 +34,7 @@ _artsig_update()
     local i command=
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --config | -c | --data | -d)
+            --config | -c | --data | -d | --trusted-certs | -E)
                 # the option's value, after an '=' word without bash-completion
                 if [[ ${words[i + 1]-} == = ]]; then ((i += 2)); else ((i++)); fi ;;
             -* | =) ;;
@@ -46,7 +46,7 @@ _artsig_update()
 
     if [[ -z $command ]]; then
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '--config -c --data -d --help -h --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '--config -c --data -d --trusted-certs -E --help -h --version' -- "$cur"))
         else
             COMPREPLY=($(compgen -W \
                 'install commit rollback show-artifact show-provides show-config' \

@@ -11,6 +11,7 @@ it behind.
 
 Faults, chosen by a path prefix in front of the file's name:
   /redirect/F             302 to /F
+  /goto/SCHEME/PORT/F     302 to SCHEME://127.0.0.1:PORT/F (another server)
   /status/CODE/F          answer CODE
   /cut/N/F                the first request for this path gets N bytes of the
                           body, then the connection is closed; later requests
@@ -67,6 +68,9 @@ class Handler(BaseHTTPRequestHandler):
         mode = parts[0]
         if mode == "redirect":
             return self.answer(302, [("Location", "/" + "/".join(parts[1:]))])
+        if mode == "goto":
+            return self.answer(302, [("Location", "%s://127.0.0.1:%s/%s" % (
+                parts[1], parts[2], "/".join(parts[3:])))])
         if mode == "status":
             return self.answer(int(parts[1]), body=b"injected status\n")
         cut = None

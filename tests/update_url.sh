@@ -178,14 +178,65 @@ for url in "https://user:secret@127.0.0.1:$closed/a.mender?X-Amz-Signature=abc" 
     if grep -q -e cret -e abc "$T/err"; then bad "$url: shown in '$(cat "$T/err")'"; else ok; fi
 done
 
-# https whose certificate nothing vouches for: refused.
+# https with a certificate from a private CA, which nothing vouches for
+# unless ServerCertificate or --trusted-certs names the CA: refused, then
+# installed with either.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-    -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null
+    -subj "/CN=artsig test CA" -keyout "$T/ca.key" -out "$T/ca.crt" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$T/tls.key" -out "$T/tls.csr" 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/tls.ext"
+openssl x509 -req -in "$T/tls.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" -CAcreateserial \
+    -days 1 -extfile "$T/tls.ext" -out "$T/tls.crt" 2>/dev/null
 start_httpd https --tls "$T/tls.crt" "$T/tls.key"
+HTTPS=https://127.0.0.1:$port
+[ -n "$port" ] || { bad "https httpd did not start: $(cat "$T/https.err")"; finish; exit; }
 new_device
-expect_exit 1 "untrusted https" install "https://127.0.0.1:$port/a.mender"
+expect_exit 1 "untrusted https" install "$HTTPS/a.mender"
 refused "untrusted https" "certificate"
+# server_certificate FILE: mender.conf names FILE as ServerCertificate.
+server_certificate() {
+    sed -i "s|^{|{ \"ServerCertificate\": \"$1\",|" "$D/mender.conf"
+}
+new_device
+server_certificate "$T/ca.crt"
+expect_exit 4 "ServerCertificate" install "$HTTPS/a.mender"
+installed "ServerCertificate"
+# trusting ARGS: install, trusting the private CA by --trusted-certs.
+trusting() {
+    "$UPD" --trusted-certs "$T/ca.crt" --config "$D/mender.conf" --data "$D/data" install "$@"
+}
+new_device
+expect_exit 4 "--trusted-certs" trusting "$HTTPS/a.mender"
+installed "--trusted-certs"
+new_device
+expect_exit 4 "-E" "$UPD" -E "$T/ca.crt" --config "$D/mender.conf" --data "$D/data" \
+    install "$HTTPS/a.mender"
+installed "-E"
+new_device
+expect_exit 4 "https to https redirect" trusting "$HTTPS/redirect/goto/https/${HTTPS##*:}/a.mender"
+installed "https to https redirect"
+# A certificate file that cannot serve is named, not passed over.
+new_device
+server_certificate "$T/no-such.crt"
+expect_exit 1 "missing ServerCertificate" install "$HTTPS/a.mender"
+refused "missing ServerCertificate" "$T/no-such.crt: No such file"
+new_device
+expect_exit 1 "not PEM" "$UPD" --trusted-certs "$T/img" --config "$D/mender.conf" \
+    --data "$D/data" install "$HTTPS/a.mender"
+refused "not PEM" "$T/img: no PEM certificate"
+
+# After https, only https: a redirect to http is refused before anything is
+# fetched in the clear.
+new_device
+: >"$T/http.log"
+expect_exit 1 "https to http redirect" trusting "$HTTPS/goto/http/${URL##*:}/a.mender"
+refused "https to http redirect" "after https, only https is followed"
+if [ -s "$T/http.log" ]; then bad "https to http: fetched $(cat "$T/http.log")"; else ok; fi
+# From http, either.
+new_device
+expect_exit 4 "http to https redirect" trusting "$URL/goto/https/${HTTPS##*:}/a.mender"
+installed "http to https redirect"
 
 new_device
 expect_exit 4 "stdin" install - <"$T/www/a.mender"

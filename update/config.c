@@ -33,6 +33,7 @@ enum option {
     OPT_MODULES_DIR,
     OPT_ROOTFS_A,
     OPT_ROOTFS_B,
+    OPT_SERVER_CERTIFICATE,
     OPT_BOOT_ENV_FILE,
     OPT_MODULE_TIMEOUT,
     OPT_SCRIPT_TIMEOUT,
@@ -46,6 +47,7 @@ static const char *const option_names[OPT_COUNT] = {
     [OPT_MODULES_DIR] = "UpdateModulesDir",
     [OPT_ROOTFS_A] = "RootfsPartA",
     [OPT_ROOTFS_B] = "RootfsPartB",
+    [OPT_SERVER_CERTIFICATE] = "ServerCertificate",
     [OPT_BOOT_ENV_FILE] = "BootEnvFile",
     [OPT_MODULE_TIMEOUT] = "ModuleTimeoutSeconds",
     [OPT_SCRIPT_TIMEOUT] = "StateScriptTimeoutSeconds",
@@ -59,6 +61,7 @@ static const size_t path_fields[] = {
     [OPT_MODULES_DIR] = offsetof(struct upd_config, modules_dir),
     [OPT_ROOTFS_A] = offsetof(struct upd_config, rootfs_a),
     [OPT_ROOTFS_B] = offsetof(struct upd_config, rootfs_b),
+    [OPT_SERVER_CERTIFICATE] = offsetof(struct upd_config, server_certificate),
     [OPT_BOOT_ENV_FILE] = offsetof(struct upd_config, boot_env_file),
 };
 
@@ -357,6 +360,7 @@ void upd_config_free(struct upd_config *cfg)
     free(cfg->rootfs_a);
     free(cfg->rootfs_b);
     free(cfg->boot_env_file);
+    free(cfg->server_certificate);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -58,6 +58,9 @@ static const char usage_text[] =
     "options:\n"
     "  -c, --config FILE       Mender configuration (default " DEFAULT_CONFIG ")\n"
     "  -d, --data DIR          state directory (default " DEFAULT_DATA_DIR ")\n"
+    "  -E, --trusted-certs FILE\n"
+    "                          PEM certificates an https download may chain to besides\n"
+    "                          the system's (in place of ServerCertificate)\n"
     "  -h, --help              this text\n"
     "      --version           the version\n"
     "exit codes: 0 done, 1 failed or refused, 2 no update in progress (commit,\n"
@@ -93,12 +96,19 @@ static int show_provides(const char *data_dir, bool name_only)
 
 /* The commands that need the configuration. */
 static int run_configured(const char *command, const char *arg, const char *config,
-                          const char *data_dir)
+                          const char *data_dir, const char *trusted_certs)
 {
     struct upd_config cfg;
     int rc = upd_config_load(&cfg, config, data_dir);
     if (rc != UPD_EXIT_OK)
         return rc;
+    if (trusted_certs) {
+        free(cfg.server_certificate);
+        if (!(cfg.server_certificate = strdup(trusted_certs))) {
+            upd_config_free(&cfg);
+            return upd_fail("out of memory");
+        }
+    }
     if (strcmp(command, "install") == 0)
         rc = upd_install(&cfg, data_dir, arg);
     else if (strcmp(command, "commit") == 0)
@@ -116,6 +126,7 @@ int main(int argc, char **argv)
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
         {"data", required_argument, NULL, 'd'},
+        {"trusted-certs", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -123,16 +134,19 @@ int main(int argc, char **argv)
     int err = keep_std_fds_open();
     if (err)
         return upd_fail("standard streams: /dev/null: %s", strerror(err));
-    const char *config = DEFAULT_CONFIG, *data_dir = DEFAULT_DATA_DIR;
+    const char *config = DEFAULT_CONFIG, *data_dir = DEFAULT_DATA_DIR, *trusted_certs = NULL;
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:c:d:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:c:d:E:h", options, NULL)) != -1) {
         switch (c) {
         case 'c':
             config = optarg;
             break;
         case 'd':
             data_dir = optarg;
+            break;
+        case 'E':
+            trusted_certs = optarg;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -164,7 +178,8 @@ int main(int argc, char **argv)
     if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
         return show_provides(data_dir, strcmp(command, "show-artifact") == 0);
     upd_stop_signals_catch();
-    int rc = run_configured(command, install ? argv[optind] : NULL, config, data_dir);
+    int rc = run_configured(command, install ? argv[optind] : NULL, config, data_dir,
+                            trusted_certs);
     /* As a shell reports a command a signal ended. */
     return upd_stop_signal() ? 128 + upd_stop_signal() : rc;
 }

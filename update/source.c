@@ -14,10 +14,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,8 +57,10 @@ struct upd_source {
     curl_off_t resume_from;   /* offset the current attempt asked for */
     curl_off_t total;         /* size of the artifact, -1 while unknown */
     char *etag;               /* strong ETag of the first response */
+    STACK_OF(X509_INFO) *trusted; /* certificates trusted besides the system's, or NULL */
     int attempt;
     CURLcode result;
+    bool https_only; /* the URL is https, so are its redirects */
     bool curl_initialised, attached, done, paused, checked, refused, eof;
 };
 
@@ -255,17 +260,49 @@ static int start_transfer(struct upd_source *s)
     return 0;
 }
 
-static int setup_curl(struct upd_source *s, const char *url)
+/* The certificates of a PEM file that https connections trust besides the
+ * system's, read once: each connection (resumes, redirects) gets them. */
+static int load_trusted_certs(struct upd_source *s, const char *file)
+{
+    BIO *bio = BIO_new_file(file, "r");
+    if (!bio)
+        return set_error(s, "trusted certificates %s: %s", file, strerror(errno));
+    s->trusted = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    int certs = 0;
+    for (int i = 0; s->trusted && i < sk_X509_INFO_num(s->trusted); i++)
+        certs += sk_X509_INFO_value(s->trusted, i)->x509 != NULL;
+    return certs ? 0 : set_error(s, "trusted certificates %s: no PEM certificate in it", file);
+}
+
+static CURLcode add_trusted_certs(CURL *easy, void *ssl_ctx, void *userdata)
+{
+    (void)easy;
+    const struct upd_source *s = userdata;
+    X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+    for (int i = 0; i < sk_X509_INFO_num(s->trusted); i++) {
+        X509 *cert = sk_X509_INFO_value(s->trusted, i)->x509;
+        if (cert && !X509_STORE_add_cert(store, cert))
+            return CURLE_SSL_CACERT_BADFILE;
+    }
+    return CURLE_OK;
+}
+
+static int setup_curl(struct upd_source *s, const char *url, const char *trusted_certs)
 {
     if (!(s->staging = malloc(STAGING_SIZE)) || !(s->multi = curl_multi_init()) ||
         !(s->easy = curl_easy_init()))
         return set_error(s, "out of memory");
+    /* After https, only https: a redirect to http would fetch the artifact
+     * in the clear. */
+    s->https_only = strncasecmp(url, "https://", 8) == 0;
     /* HTTP/1.1: pausing an HTTP/2 stream lets libcurl buffer up to its
      * stream window (megabytes) behind our back. NOSIGNAL: the reader runs
      * threads, so no SIGALRM-based resolver timeouts. */
     if (curl_easy_setopt(s->easy, CURLOPT_URL, url) != CURLE_OK ||
         curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-        curl_easy_setopt(s->easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+        curl_easy_setopt(s->easy, CURLOPT_REDIR_PROTOCOLS_STR,
+                         s->https_only ? "https" : "http,https") != CURLE_OK ||
         curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
         curl_easy_setopt(s->easy, CURLOPT_MAXREDIRS, MAX_REDIRECTS) != CURLE_OK ||
         curl_easy_setopt(s->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1) != CURLE_OK ||
@@ -281,6 +318,13 @@ static int setup_curl(struct upd_source *s, const char *url)
         curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s) != CURLE_OK)
         return set_error(s, "this libcurl lacks a required feature (http, https, "
                             "CURLOPT_PROTOCOLS_STR)");
+    if (trusted_certs && load_trusted_certs(s, trusted_certs) != 0)
+        return -1;
+    if (s->trusted &&
+        (curl_easy_setopt(s->easy, CURLOPT_SSL_CTX_FUNCTION, add_trusted_certs) != CURLE_OK ||
+         curl_easy_setopt(s->easy, CURLOPT_SSL_CTX_DATA, s) != CURLE_OK))
+        return set_error(s, "this libcurl cannot trust more certificates (it is not built "
+                            "with OpenSSL)");
     return start_transfer(s);
 }
 
@@ -341,6 +385,10 @@ static int conclude(struct upd_source *s)
         return check_resumed(s, code);
     if (rc == CURLE_HTTP_RETURNED_ERROR)
         snprintf(why, sizeof why, "the server answered HTTP %ld", code);
+    /* The URL itself was http(s): libcurl refused where it was redirected. */
+    else if (rc == CURLE_UNSUPPORTED_PROTOCOL && strncmp(s->name, "http", 4) == 0)
+        snprintf(why, sizeof why, "redirected to a URL that is not %s, refused",
+                 s->https_only ? "https (after https, only https is followed)" : "http(s)");
     else
         snprintf(why, sizeof why, "%s", s->curl_error[0] ? s->curl_error : curl_easy_strerror(rc));
     /* Before the first byte, a failure is the answer: there is nothing to resume. */
@@ -432,25 +480,26 @@ void upd_source_close(struct upd_source *src)
     curl_slist_free_all(src->if_range);
     if (src->curl_initialised)
         curl_global_cleanup();
+    sk_X509_INFO_pop_free(src->trusted, X509_INFO_free);
     free(src->etag);
     free(src->staging);
     free(src->name);
     free(src);
 }
 
-static int open_url(struct upd_source *s, const char *url)
+static int open_url(struct upd_source *s, const char *url, const char *trusted_certs)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return set_error(s, "cannot initialise libcurl");
     s->curl_initialised = true;
-    if (setup_curl(s, url) != 0)
+    if (setup_curl(s, url, trusted_certs) != 0)
         return -1;
     /* Connect now, so an unreachable server or an HTTP error is reported
      * before anything is read. */
     return fill(s) < 0 ? -1 : 0;
 }
 
-int upd_source_open(struct upd_source **out, const char *location)
+int upd_source_open(struct upd_source **out, const char *location, const char *trusted_certs)
 {
     struct upd_source *s = calloc(1, sizeof *s);
     int r = 0;
@@ -479,7 +528,7 @@ int upd_source_open(struct upd_source **out, const char *location)
     if (strcmp(location, "-") == 0)
         s->fd = STDIN_FILENO;
     else if (is_url(location))
-        r = open_url(s, location);
+        r = open_url(s, location, trusted_certs);
     else if ((s->fd = open(location, O_RDONLY | O_CLOEXEC)) < 0)
         r = set_error(s, "%s", strerror(errno));
     else

@@ -32,6 +32,8 @@ struct upd_config {
     char *modules_dir;      /* UpdateModulesDir; default /usr/share/mender/modules/v3 */
     char *rootfs_a, *rootfs_b; /* RootfsPartA, RootfsPartB (NULL when unset) */
     char *boot_env_file;    /* BootEnvFile: plain key=value boot environment (NULL: fw_*env/grub) */
+    char *server_certificate; /* ServerCertificate or --trusted-certs: PEM certificates a URL
+                               * install trusts besides the system's (NULL: none) */
     unsigned module_timeout_s; /* ModuleTimeoutSeconds: each update module state; default 14400 */
     unsigned script_timeout_s; /* StateScriptTimeoutSeconds: each state script; default 3600 */
     bool accept_unsigned_files; /* ArtsigAcceptUnsignedFiles: install manifest-augment files */
@@ -121,10 +123,12 @@ int upd_bootenv_set(const struct upd_config *cfg, const char *const *names,
 
 /* ---- source.c: where the artifact comes from ---- */
 /* A file path, "-" for stdin, or an http(s) URL (libcurl: TLS verification on,
- * redirects followed, transient failures resumed with Range a bounded number
- * of times). Nothing is downloaded to disk first. */
+ * redirects followed, but only to https after https; transient failures
+ * resumed with Range a bounded number of times). Nothing is downloaded to
+ * disk first. A URL's TLS trusts the system's certificates and those of the
+ * PEM file `trusted_certs` (NULL: none). */
 struct upd_source;
-int upd_source_open(struct upd_source **out, const char *location);
+int upd_source_open(struct upd_source **out, const char *location, const char *trusted_certs);
 /* An artsig_read_cb: fills buf, returns bytes, 0 at end, -1 on error (with
  * upd_source_error() telling why). */
 ssize_t upd_source_read(void *buf, size_t size, void *source);

@@ -19,6 +19,7 @@ type menderConf struct {
 	UpdateModulesDir          string
 	RootfsPartA               string
 	RootfsPartB               string
+	ServerCertificate         string
 	BootEnvFile               string
 	ModuleTimeoutSeconds      int
 	StateScriptTimeoutSeconds int
@@ -33,6 +34,7 @@ type effectiveConf struct {
 	UpdateModulesDir          string
 	RootfsPartA               *string
 	RootfsPartB               *string
+	ServerCertificate         *string
 	BootEnvFile               *string
 	ModuleTimeoutSeconds      int
 	StateScriptTimeoutSeconds int
@@ -97,6 +99,7 @@ func readConf(path string) (*effectiveConf, error) {
 		UpdateModulesDir:          orDefault(c.UpdateModulesDir, defaultModulesDir),
 		RootfsPartA:               unsetIfEmpty(c.RootfsPartA),
 		RootfsPartB:               unsetIfEmpty(c.RootfsPartB),
+		ServerCertificate:         unsetIfEmpty(c.ServerCertificate),
 		BootEnvFile:               unsetIfEmpty(c.BootEnvFile),
 		ModuleTimeoutSeconds:      orDefaultInt(c.ModuleTimeoutSeconds, defaultModuleTimeout),
 		StateScriptTimeoutSeconds: orDefaultInt(c.StateScriptTimeoutSeconds, defaultScriptTimeout),
