@@ -40,6 +40,9 @@ static const int cleanup_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
 
 static void cleanup_on_signal(int sig)
 {
+    /* A --sign-cmd program first: it may still be writing its signature,
+     * and must not outlive the command it signs for. */
+    artsig_signer_programs_stop(sig == SIGPIPE ? SIGTERM : sig);
     for (int i = 0; i < MAX_PENDING; i++)
         if (pending[i])
             unlink(pending[i]);

@@ -7,11 +7,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -155,6 +157,59 @@ static bool has_ended(pid_t pid)
            info.si_pid == pid;
 }
 
+/* The programs running now, for artsig_signer_programs_stop() to reach from
+ * a signal handler: lock-free slots, 0 when free. A program is listed from
+ * its start until it has ended but is not yet reaped, so its pid cannot have
+ * been reused while it is listed. Programs beyond the slots run unlisted. */
+#define LISTED_MAX 64
+static _Atomic pid_t running[LISTED_MAX];
+
+static void list_program(pid_t pid)
+{
+    for (size_t i = 0; i < LISTED_MAX; i++) {
+        pid_t free_slot = 0;
+        if (atomic_compare_exchange_strong(&running[i], &free_slot, pid))
+            return;
+    }
+}
+
+static void unlist_program(pid_t pid)
+{
+    for (size_t i = 0; i < LISTED_MAX; i++) {
+        pid_t listed = pid;
+        if (atomic_compare_exchange_strong(&running[i], &listed, 0))
+            return;
+    }
+}
+
+/* Send sig to each listed program still running; whether one was. */
+static bool signal_running(int sig)
+{
+    bool any = false;
+    for (size_t i = 0; i < LISTED_MAX; i++) {
+        pid_t pid = atomic_load(&running[i]);
+        if (pid > 0 && !has_ended(pid)) {
+            any = true;
+            if (sig)
+                kill(pid, sig);
+        }
+    }
+    return any;
+}
+
+void artsig_signer_programs_stop(int sig)
+{
+    signal_running(sig);
+    enum { NAP_MS = 10 };
+    for (int waited = 0; waited < ARTSIG_SIGN_CMD_STOP_GRACE_MS; waited += NAP_MS) {
+        if (!signal_running(0))
+            return;
+        struct timespec nap = {.tv_nsec = NAP_MS * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+    signal_running(SIGKILL);
+}
+
 /* Feed the message to the program's stdin while reading its stdout, so that
  * neither waits for the other whatever their sizes. Ends when stdout closes
  * (or says too much) and stdin is written or refused, or once the program
@@ -218,6 +273,10 @@ static int exchange(struct exchange *x, pid_t pid, int *in, int *out)
 
 static int wait_for(pid_t pid, int *status)
 {
+    siginfo_t info;
+    while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) < 0 && errno == EINTR)
+        ;
+    unlist_program(pid);
     while (waitpid(pid, status, 0) < 0)
         if (errno != EINTR)
             return errno;
@@ -292,6 +351,7 @@ static int command_sign(uint8_t *sig, size_t *sig_len, const void *msg, size_t m
     close_fd(&in[1]);
     close_fd(&out[1]);
     if (rc == ARTSIG_OK) {
+        list_program(pid);
         err = exchange(&x, pid, &in[0], &out[0]);
         /* The program must be waited for even when talking to it failed. */
         close_fd(&in[0]);

@@ -107,6 +107,35 @@ expect_exit 0 "background child holding stdout: verify-blob" "$ARTSIG" verify-bl
     -s "$W/bg.sig" "$W/blob"
 kill "$(cat "$W/bg.pid")" 2>/dev/null
 
+# ---- A stop signal reaches the signer program ----
+# `kill` of artsig alone used to leave its signer running; now the program
+# gets the signal too, and artsig ends as that signal ends a process.
+# (SIGINT is not tried: a background job of a script ignores it from birth.)
+for sig_number in TERM:15 HUP:1; do
+    sig=${sig_number%:*}
+    rm -f "$W/stop.pid"
+    "$ARTSIG" sign-blob --sign-cmd "echo \$\$ >'$W/stop.pid'; exec sleep 60" \
+        --sign-cmd-public-key "$pub" "$W/blob" >"$W/stop.out" 2>"$T/err" &
+    apid=$!
+    n=0
+    while [ ! -s "$W/stop.pid" ] && [ "$n" -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+    kill -"$sig" "$apid"
+    wait "$apid"
+    rc=$?
+    want=$((128 + ${sig_number#*:}))
+    [ "$rc" -eq "$want" ] && ok || bad "SIG$sig during signing: exit $rc, want $want"
+    signer=$(cat "$W/stop.pid")
+    n=0
+    while kill -0 "$signer" 2>/dev/null && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+    if kill -0 "$signer" 2>/dev/null; then
+        bad "SIG$sig during signing: the signer program outlived artsig"
+        kill -9 "$signer"
+    else
+        ok
+    fi
+    [ ! -s "$W/stop.out" ] && ok || bad "SIG$sig during signing: something was printed"
+done
+
 # ---- A signature of another key: refused (1) ----
 expect_refusal 1 "write, wrong public key" "$W/fail.mender" "$ARTSIG" write rootfs-image -n f \
     -t dev-a -f "$W/rootfs.img" -o "$W/fail.mender" --sign-cmd "$EX $K/ecp256b.sec1.key" \

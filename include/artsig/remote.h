@@ -127,6 +127,22 @@ ARTSIG_API int artsig_signer_new_vault_transit(artsig_signer **out, const char *
 ARTSIG_API int artsig_signer_new_command(artsig_signer **out, const char *command,
                                          artsig_key *public_key);
 
+/** How long artsig_signer_programs_stop() lets the programs end before
+ * SIGKILL, in milliseconds. */
+#define ARTSIG_SIGN_CMD_STOP_GRACE_MS 5000
+
+/** Stop every signer program (artsig_signer_new_command()) running in this
+ * process: send each `sig`, then SIGKILL to any still running after
+ * ARTSIG_SIGN_CMD_STOP_GRACE_MS. The library installs no signal handler of
+ * its own: a program calls this from its handler of SIGINT, SIGTERM or
+ * SIGHUP, so that the signal that ends it does not leave a signer running
+ * (a program started from a shell shares its process group, so a Ctrl-C
+ * reaches it anyway; `kill` of the caller alone would not). Only the program
+ * `sh -c` runs is signalled, not what it started in the background.
+ * Async-signal-safe, and callable from any thread; the programs are left
+ * for their signing calls to reap, which then fail with EREMOTE. */
+ARTSIG_API void artsig_signer_programs_stop(int sig);
+
 #ifdef __cplusplus
 }
 #endif

@@ -47,11 +47,11 @@ from ._errors import (
 from ._keys import Key, KeyType, is_pkcs11_uri
 from ._remote import GcpKmsKey, RemoteSigner, SignCommand, VaultTransitKey
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 
 def version() -> str:
-    """The loaded library's version, e.g. "0.2.0"."""
+    """The loaded library's version, e.g. "0.3.0"."""
     return _lib.lib().artsig_version().decode("ascii")
 
 

@@ -71,7 +71,7 @@ def test_other_statuses_of_remote_signers_keep_their_families():
 
 
 def test_versions():
-    assert artsig.__version__ == "0.2.0"
+    assert artsig.__version__ == "0.3.0"
     text = (SOURCE / "bindings" / "python" / "pyproject.toml").read_text()
     assert re.search(r'^version = "([^"]+)"', text, re.M).group(1) == artsig.__version__
     assert artsig.version() == artsig.__version__
