@@ -12,6 +12,7 @@
 #include <isa-l/crc.h>
 #include <json-c/json.h>
 #include <json-c/printbuf.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 
 #include "remote.h"
@@ -297,6 +298,17 @@ static void answer_clear(struct answer *a)
     *a = (struct answer){0, NULL, 0};
 }
 
+/* OpenSSL keeps a TLS record's plaintext in its read buffer until the next
+ * record overwrites it: an answer carrying a token would stay there after the
+ * library wiped its own copy. Only OpenSSL builds of libcurl call this. */
+static CURLcode cleanse_plaintext(CURL *c, void *ssl_ctx, void *userdata)
+{
+    (void)c;
+    (void)userdata;
+    SSL_CTX_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+    return CURLE_OK;
+}
+
 static int http_call(struct answer *out, struct asig_http *h, const char *what,
                      const char *method, const char *url, const char *const *headers,
                      const char *body)
@@ -339,6 +351,7 @@ static int http_call(struct answer *out, struct asig_http *h, const char *what,
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "libartsig/" ARTSIG_VERSION_STRING);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, first);
+    curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, cleanse_plaintext);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
     if (h->ca_file)
