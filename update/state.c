@@ -221,37 +221,6 @@ static int grow(struct upd_provides *p, size_t more)
     return values ? UPD_EXIT_OK : upd_fail("out of memory");
 }
 
-int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
-{
-    int rc = check_entry(key, value);
-    if (rc != UPD_EXIT_OK)
-        return rc;
-    /* Kept sorted by key, so the stored file and show-provides are stable,
-     * and a key is found by bisection. */
-    bool found;
-    size_t i = find_key(p, key, &found);
-    char *v = strdup(value);
-    if (!v)
-        return upd_fail("out of memory");
-    if (found) {
-        free(p->values[i]);
-        p->values[i] = v;
-        return check_bounds(p, NULL);
-    }
-    char *k = strdup(key);
-    if (!k || grow(p, 1) != UPD_EXIT_OK) {
-        free(k);
-        free(v);
-        return upd_fail("out of memory");
-    }
-    memmove(p->keys + i + 1, p->keys + i, (p->count - i) * sizeof *p->keys);
-    memmove(p->values + i + 1, p->values + i, (p->count - i) * sizeof *p->values);
-    p->keys[i] = k;
-    p->values[i] = v;
-    p->count++;
-    return check_bounds(p, NULL);
-}
-
 /* One key=value of a batch, and its place in the batch. */
 struct entry {
     char *key, *value;
@@ -324,6 +293,11 @@ int upd_provides_set_all(struct upd_provides *p, size_t n, const char *const *ke
                          const char *const *values)
 {
     return set_batch(p, n, keys, values, NULL);
+}
+
+int upd_provides_set(struct upd_provides *p, const char *key, const char *value)
+{
+    return set_batch(p, 1, &key, &value, NULL);
 }
 
 const char *upd_provides_get(const struct upd_provides *p, const char *key)
