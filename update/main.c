@@ -12,37 +12,6 @@
 #define DEFAULT_CONFIG "/etc/mender/mender.conf"
 #define DEFAULT_DATA_DIR "/var/lib/mender"
 
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-    /* Assembled first, so one message is one write and one line even when
-     * it quotes text with line breaks. */
-    char line[2048];
-    vsnprintf(line, sizeof line, fmt, ap);
-    for (char *p = line; *p; p++)
-        if (*p == '\n' || *p == '\r')
-            *p = ' ';
-    fprintf(stderr, "artsig-update: %s%s\n", prefix, line);
-}
-
-int upd_fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vreport("", fmt, ap);
-    va_end(ap);
-    return UPD_EXIT_FAILURE;
-}
-
-void upd_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vreport("warning: ", fmt, ap);
-    va_end(ap);
-}
-
 static const char usage_text[] =
     "usage: artsig-update [--config FILE] [--data DIR] COMMAND\n"
     "Installs Mender Artifacts on this device, refusing any a trusted key did not sign.\n"

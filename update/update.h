@@ -3,6 +3,7 @@
 #ifndef ARTSIG_UPDATE_H
 #define ARTSIG_UPDATE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,13 +17,38 @@ enum {
     UPD_EXIT_OK = 0,
     UPD_EXIT_FAILURE = 1,
     UPD_EXIT_NOTHING = 2, /* commit/rollback: no update in progress */
-    UPD_EXIT_REBOOT = 4   /* installed; a reboot is needed before commit */
+    UPD_EXIT_REBOOT = 4,  /* installed; a reboot is needed before commit */
+    UPD_ABORTED = 5       /* internal, never an exit code: the server aborted a deployment */
 };
 
+/* ---- log.c: one line per event on stderr ---- */
+enum upd_log_level { UPD_LOG_ERROR, UPD_LOG_WARNING, UPD_LOG_INFO, UPD_LOG_DEBUG };
+/* -l/--log-level: Mender's names (panic, fatal, error, warn(ing), info, debug,
+ * trace); default info. */
+int upd_log_set_level(const char *name);
+void upd_vlog(enum upd_log_level level, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Print "artsig-update: <message>" (one line) to stderr; returns UPD_EXIT_FAILURE. */
 int upd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "artsig-update: warning: <message>" to stderr. */
 void upd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "artsig-update: info: ..." and "artsig-update: debug: ..." */
+void upd_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void upd_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* While capturing (one deployment), every error, warning and info line is
+ * also kept, whatever the stderr level: the last UPD_LOG_CAPTURE_MAX of them,
+ * for the deployment log a failure uploads. start drops what an earlier
+ * capture kept. */
+#define UPD_LOG_CAPTURE_MAX 256
+struct upd_log_line {
+    char timestamp[32]; /* RFC 3339, UTC */
+    const char *level;  /* "error", "warning", "info" */
+    char *message;
+};
+void upd_log_capture_start(void);
+void upd_log_capture_stop(void);
+/* Line i into *line (NULL past the end); returns how many are kept. */
+size_t upd_log_captured(const struct upd_log_line **line, size_t i);
 
 /* ---- config.c: Mender's mender.conf (JSON) ---- */
 struct upd_config {
@@ -37,6 +63,26 @@ struct upd_config {
     unsigned module_timeout_s; /* ModuleTimeoutSeconds: each update module state; default 14400 */
     unsigned script_timeout_s; /* StateScriptTimeoutSeconds: each state script; default 3600 */
     bool accept_unsigned_files; /* ArtsigAcceptUnsignedFiles: install manifest-augment files */
+
+    /* The server side (daemon, check-update, send-inventory); Mender's
+     * names and defaults. */
+    char **server_urls;         /* ServerURL, or each Servers[].ServerURL, in order */
+    size_t nserver_urls;
+    char *tenant_token;         /* TenantToken; "" when unset */
+    char *auth_private_key;     /* Security.AuthPrivateKey: a file or a pkcs11: URI;
+                                 * NULL: DATA_DIR/mender-agent.pem, made when absent */
+    artsig_key_type auth_key_type; /* ArtsigAuthKeyType ("rsa" or "ed25519"): the type a
+                                 * new mender-agent.pem gets; default RSA 3072 */
+    char *client_certificate, *client_key; /* HttpsClient.Certificate / .Key (mutual TLS) */
+    bool skip_verify;           /* SkipVerify or --skipverify: no TLS verification */
+    unsigned update_poll_s;     /* UpdatePollIntervalSeconds, default 1800 */
+    unsigned inventory_poll_s;  /* InventoryPollIntervalSeconds, default 28800 */
+    unsigned retry_poll_s;      /* RetryPollIntervalSeconds, default 300 */
+    int retry_poll_count;       /* RetryPollCount, default 0: Mender's own rule */
+    char *identity_script;      /* ArtsigIdentityScript, default
+                                 * /usr/share/mender/identity/mender-device-identity */
+    char *inventory_dir;        /* ArtsigInventoryDir, default /usr/share/mender/inventory */
+    char *reboot_command;       /* ArtsigRebootCommand (sh -c), default "reboot" */
 };
 /* Parse; a missing file is an error naming it. Both ArtifactVerifyKey and
  * ArtifactVerifyKeys set → error. So is anything Go's encoding/json (Mender's
@@ -235,6 +281,46 @@ int upd_scripts_store(const char *data_dir, const artsig_info *info);
  * only warned about. Each may run for cfg->script_timeout_s. */
 int upd_scripts_run(const struct upd_config *cfg, const char *data_dir, const char *state,
                     const char *action);
+
+/* ---- server.c: the Mender Server's device API (../shared/SERVER.md) ----
+ * Authentication (auth.c: identity script, device key, signed auth request)
+ * happens on demand and again after any 401, which retries the call once.
+ * Every call has a timeout; none retries on its own beyond that 401. */
+struct upd_server;
+int upd_server_new(struct upd_server **out, const struct upd_config *cfg, const char *data_dir);
+void upd_server_free(struct upd_server *server);
+/* Authenticate now (the daemon does at start, to report a refusal early). */
+int upd_server_auth(struct upd_server *server);
+/* A deployment the server offers. */
+struct upd_deployment {
+    char *id;
+    char *artifact_name;
+    char *uri;                  /* source.uri: fetched without Authorization */
+    char **device_types;        /* device_types_compatible */
+    size_t ndevice_types;
+};
+void upd_deployment_free(struct upd_deployment *d);
+/* Ask for the next deployment (v2 POST, then v1 POST, then v1 GET on 404):
+ * *found false on 204. An answer without id, artifact_name, source.uri or a
+ * non-empty device_types_compatible is an error. */
+int upd_server_next(struct upd_deployment *d, bool *found, struct upd_server *server,
+                    const char *device_type, const struct upd_provides *provides);
+/* PUT a deployment's status ("downloading", ..., substate may be NULL):
+ * UPD_EXIT_OK, UPD_ABORTED on 409 (the deployment was aborted on the
+ * server), or a failure. */
+int upd_server_status(struct upd_server *server, const char *id, const char *status,
+                      const char *substate);
+/* PUT the captured log lines (upd_log_captured) as the deployment's log. */
+int upd_server_log(struct upd_server *server, const char *id);
+/* PUT (405: PATCH) the inventory: device_type, artifact_name, the client's
+ * name and version, every provide, and the key=value lines of each
+ * executable mender-inventory-* in cfg->inventory_dir. */
+int upd_server_inventory(struct upd_server *server, const char *device_type,
+                         const struct upd_provides *provides);
+
+/* ---- daemon.c: daemon and check-update ---- */
+int upd_daemon(const struct upd_config *cfg, const char *data_dir, bool once);
+int upd_send_inventory(const struct upd_config *cfg, const char *data_dir);
 
 /* ---- install.c: the commands that change the device (exit codes above) ---- */
 int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location);
