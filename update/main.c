@@ -24,6 +24,10 @@ static const char usage_text[] =
     "  show-artifact           print the name of the installed artifact\n"
     "  show-provides           print the device's provides as key=value lines\n"
     "  show-config             print the settings read from the configuration, as JSON\n"
+    "  daemon                  run until stopped: poll the Mender Server, install what it\n"
+    "                          offers, report the outcome\n"
+    "  check-update            poll the server once, install what it offers, report, exit\n"
+    "  send-inventory          send the device's inventory to the server once\n"
     "options:\n"
     "  -c, --config FILE       Mender configuration (default " DEFAULT_CONFIG ")\n"
     "  -d, --data DIR          state directory (default " DEFAULT_DATA_DIR ")\n"
@@ -80,6 +84,10 @@ static int run_configured(const char *command, const char *arg, const char *conf
     }
     if (strcmp(command, "install") == 0)
         rc = upd_install(&cfg, data_dir, arg);
+    else if (strcmp(command, "daemon") == 0 || strcmp(command, "check-update") == 0)
+        rc = upd_daemon(&cfg, data_dir, strcmp(command, "check-update") == 0);
+    else if (strcmp(command, "send-inventory") == 0)
+        rc = upd_send_inventory(&cfg, data_dir);
     else if (strcmp(command, "commit") == 0)
         rc = upd_commit(&cfg, data_dir);
     else if (strcmp(command, "show-config") == 0)
@@ -136,7 +144,8 @@ int main(int argc, char **argv)
     int want = install ? 1 : 0;
     if (!install && strcmp(command, "commit") != 0 && strcmp(command, "rollback") != 0 &&
         strcmp(command, "show-artifact") != 0 && strcmp(command, "show-provides") != 0 &&
-        strcmp(command, "show-config") != 0)
+        strcmp(command, "show-config") != 0 && strcmp(command, "daemon") != 0 &&
+        strcmp(command, "check-update") != 0 && strcmp(command, "send-inventory") != 0)
         return usage_error("unknown command '%s'", command);
     if (argc - optind != want)
         return usage_error(install ? "%s needs one ARTIFACT, URL or -" : "%s takes no arguments",

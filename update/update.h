@@ -318,9 +318,12 @@ int upd_server_log(struct upd_server *server, const char *id);
 int upd_server_inventory(struct upd_server *server, const char *device_type,
                          const struct upd_provides *provides);
 
-/* ---- daemon.c: daemon and check-update ---- */
-int upd_daemon(const struct upd_config *cfg, const char *data_dir, bool once);
+/* send-inventory: authenticate and send it once. */
 int upd_send_inventory(const struct upd_config *cfg, const char *data_dir);
+
+/* ---- daemon.c: daemon (poll, install, report, until stopped) and
+ * check-update (once: poll, install what is offered, report, exit) ---- */
+int upd_daemon(const struct upd_config *cfg, const char *data_dir, bool once);
 
 /* ---- install.c: the commands that change the device (exit codes above) ---- */
 int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location);
