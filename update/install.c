@@ -29,6 +29,9 @@
 
 struct install {
     struct upd_ctx ctx;             /* what the installer is given; lives as long */
+    const struct upd_install_hooks *hooks; /* NULL: none */
+    void *userdata;                 /* the hooks' */
+    struct upd_install_result *result;
     struct upd_provides provides;   /* the device's, before this update */
     char *device_type;
     char *new_provides;             /* the whole set to record at commit */
@@ -264,9 +267,14 @@ static int on_file_end(size_t payload, const char *name, void *userdata)
 /* ---- the data dir: one command at a time, and what a killed one left ---- */
 
 /* Held until exit (the descriptor is close-on-exec, so no module or script
- * inherits it). */
+ * inherits it). A process takes it once: the daemon holds it for its
+ * lifetime and installs, commits and rolls back under it (a second flock of
+ * the same file from this process would refuse). */
 static int lock_data_dir(const char *data_dir)
 {
+    static bool held;
+    if (held)
+        return UPD_EXIT_OK;
     if (mkdir(data_dir, 0755) != 0 && errno != EEXIST)
         return upd_fail("data dir %s: %s", data_dir, strerror(errno));
     char path[4096];
@@ -281,6 +289,7 @@ static int lock_data_dir(const char *data_dir)
         return upd_fail(err == EWOULDBLOCK ? "another artsig-update is using %s" : "%s: %s",
                         data_dir, strerror(err));
     }
+    held = true;
     return UPD_EXIT_OK;
 }
 
@@ -475,29 +484,41 @@ static int new_progress(struct upd_progress *u, const struct install *in)
     return UPD_EXIT_OK;
 }
 
+/* The caller's say before anything is activated (the daemon reports
+ * "installing"; a 409 there aborts the deployment). */
+static int hook_installing(const struct install *in)
+{
+    if (!in->hooks || !in->hooks->installing)
+        return UPD_EXIT_OK;
+    return in->hooks->installing(in->userdata);
+}
+
 /* After the verdict: the artifact is authentic and every byte matched. */
 static int activate(struct install *in)
 {
     const struct upd_config *cfg = in->ctx.cfg;
     const char *data_dir = in->ctx.data_dir;
+    struct upd_install_result *res = in->result;
     struct upd_progress u;
     int rc = new_progress(&u, in);
+    if (rc == UPD_EXIT_OK && !(res->artifact_name = strdup(u.artifact_name)))
+        rc = upd_fail("out of memory");
     if (rc == UPD_EXIT_OK && !in->ops) {
         /* Nothing to install: the provides are the update (Mender commits
          * such an artifact at once). */
-        rc = record_provides(&u, data_dir);
+        rc = hook_installing(in);
         if (rc == UPD_EXIT_OK)
-            printf("Installed and committed %s (no payload).\n", u.artifact_name);
+            rc = record_provides(&u, data_dir);
+        res->committed = res->no_payload = rc == UPD_EXIT_OK;
         upd_progress_free(&u);
         return rc;
     }
     if (rc == UPD_EXIT_OK)
         rc = in->ops->download_done(in->installer);
-    if (rc != UPD_EXIT_OK) {
-        upd_progress_free(&u);
-        return fail_staged(in, rc, false);
-    }
-    rc = upd_scripts_store(data_dir, in->ctx.info);
+    if (rc == UPD_EXIT_OK)
+        rc = hook_installing(in);
+    if (rc == UPD_EXIT_OK)
+        rc = upd_scripts_store(data_dir, in->ctx.info);
     if (rc != UPD_EXIT_OK) {
         upd_progress_free(&u);
         return fail_staged(in, rc, false);
@@ -528,17 +549,11 @@ static int activate(struct install *in)
     if (rc == UPD_EXIT_OK && !u.supports_rollback) {
         /* Nothing could undo it: committed at once, as Mender does. */
         rc = commit_update(cfg, data_dir, &u);
-        if (rc == UPD_EXIT_OK)
-            printf("Installed and committed %s.%s\n", u.artifact_name,
-                   needs_reboot ? " Reboot to run it." : "");
-    } else if (rc == UPD_EXIT_OK) {
-        printf("Installed %s. %s 'artsig-update commit' to keep it or 'artsig-update "
-               "rollback' to go back.\n", u.artifact_name,
-               needs_reboot ? "Reboot, then run" : "Run");
+        res->committed = rc == UPD_EXIT_OK;
     }
+    res->needs_reboot = needs_reboot;
+    res->supports_rollback = u.supports_rollback;
     upd_progress_free(&u);
-    if (rc == UPD_EXIT_OK && needs_reboot)
-        rc = UPD_EXIT_REBOOT;
     return rc;
 }
 
@@ -582,12 +597,16 @@ static int report_verdict(const struct install *in, int status, const struct upd
                     *detail ? detail : artsig_strerror(status));
 }
 
-int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location)
+int upd_install_run(const struct upd_config *cfg, const char *data_dir, const char *location,
+                    const struct upd_install_hooks *hooks, void *userdata,
+                    struct upd_install_result *result)
 {
-    struct install in = {.ctx = {.cfg = cfg, .data_dir = data_dir}};
+    struct install in = {.ctx = {.cfg = cfg, .data_dir = data_dir}, .hooks = hooks,
+                         .userdata = userdata, .result = result};
     artsig_keyring *ring = NULL;
     struct upd_source *src = NULL;
     artsig_reader *reader = NULL;
+    memset(result, 0, sizeof *result);
     int rc = open_state(cfg, data_dir);
     if (rc == UPD_EXIT_OK)
         rc = refuse_pending(data_dir);
@@ -621,7 +640,32 @@ int upd_install(const struct upd_config *cfg, const char *data_dir, const char *
     return rc;
 }
 
-/* Commit or rollback of the recorded update: UPD_EXIT_NOTHING without one. */
+static void announce_installed(const struct upd_install_result *res)
+{
+    const char *name = res->artifact_name;
+    if (res->no_payload)
+        printf("Installed and committed %s (no payload).\n", name);
+    else if (res->committed)
+        printf("Installed and committed %s.%s\n", name,
+               res->needs_reboot ? " Reboot to run it." : "");
+    else
+        printf("Installed %s. %s 'artsig-update commit' to keep it or 'artsig-update "
+               "rollback' to go back.\n", name, res->needs_reboot ? "Reboot, then run" : "Run");
+}
+
+/* The CLI's install: what it did on stdout; 4 when a reboot must come next. */
+int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location)
+{
+    struct upd_install_result res;
+    int rc = upd_install_run(cfg, data_dir, location, NULL, NULL, &res);
+    if (rc == UPD_EXIT_OK)
+        announce_installed(&res);
+    free(res.artifact_name);
+    return rc == UPD_EXIT_OK && res.needs_reboot ? UPD_EXIT_REBOOT : rc;
+}
+
+/* Commit or rollback of the recorded update: UPD_EXIT_NOTHING without one.
+ * The CLI announces the outcome; the daemon reports it to the server. */
 static int finish_pending(const struct upd_config *cfg, const char *data_dir,
                           int (*step)(const struct upd_config *, const char *,
                                       struct upd_progress *),
@@ -633,12 +677,13 @@ static int finish_pending(const struct upd_config *cfg, const char *data_dir,
     if (rc == UPD_EXIT_OK)
         rc = upd_progress_load(&u, &present, data_dir);
     if (rc == UPD_EXIT_OK && !present) {
-        fprintf(stderr, "artsig-update: no update in progress\n");
+        if (done)
+            fprintf(stderr, "artsig-update: no update in progress\n");
         rc = UPD_EXIT_NOTHING;
     }
     if (rc == UPD_EXIT_OK)
         rc = step(cfg, data_dir, &u);
-    if (rc == UPD_EXIT_OK)
+    if (rc == UPD_EXIT_OK && done)
         printf("%s %s.\n", done, u.artifact_name);
     upd_progress_free(&u);
     return rc;
@@ -652,4 +697,19 @@ int upd_commit(const struct upd_config *cfg, const char *data_dir)
 int upd_rollback(const struct upd_config *cfg, const char *data_dir)
 {
     return finish_pending(cfg, data_dir, roll_back, "Rolled back");
+}
+
+int upd_pending_finish(const struct upd_config *cfg, const char *data_dir, bool commit)
+{
+    return finish_pending(cfg, data_dir, commit ? commit_update : roll_back, NULL);
+}
+
+int upd_open_state(const struct upd_config *cfg, const char *data_dir)
+{
+    return open_state(cfg, data_dir);
+}
+
+int upd_device_type(char **out, const struct upd_config *cfg)
+{
+    return read_device_type(out, cfg->device_type_file);
 }

@@ -1,5 +1,5 @@
-/* Crash-safe state in the data dir: the device's provides and the update in
- * progress. Every file is replaced whole by upd_write_atomic(), so a reader
+/* Crash-safe state in the data dir: the device's provides, the update in
+ * progress and the deployment the daemon reports on. Every file is replaced whole by upd_write_atomic(), so a reader
  * (or the next run after a SIGKILL or power cut) sees the old or the new
  * content, never a mix. */
 #include <errno.h>
@@ -19,6 +19,7 @@
  * all, and a signed artifact could otherwise ask for any number. */
 #define PROVIDES_MAX 16384
 #define PROGRESS_FILE "update.json"
+#define DEPLOYMENT_FILE "deployment.json"
 /* State files are small; anything bigger is not ours. */
 #define STATE_FILE_MAX (1024 * 1024)
 /* The provides text travels JSON-escaped (up to 6 bytes for one) in the
@@ -537,16 +538,21 @@ int upd_progress_load(struct upd_progress *u, bool *present, const char *data_di
     return UPD_EXIT_OK;
 }
 
-int upd_progress_clear(const char *data_dir)
+static int remove_state_file(const char *data_dir, const char *name)
 {
     char path[4096];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", data_dir, PROGRESS_FILE) >= sizeof path)
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", data_dir, name) >= sizeof path)
         return upd_fail("%s: path too long", data_dir);
     if (unlink(path) != 0 && errno != ENOENT)
         return upd_fail("%s: %s", path, strerror(errno));
     if (upd_fsync_dir(data_dir) != 0)
         return upd_fail("%s: %s", data_dir, strerror(errno));
     return UPD_EXIT_OK;
+}
+
+int upd_progress_clear(const char *data_dir)
+{
+    return remove_state_file(data_dir, PROGRESS_FILE);
 }
 
 void upd_progress_free(struct upd_progress *u)
@@ -557,4 +563,62 @@ void upd_progress_free(struct upd_progress *u)
     free(u->new_provides);
     free(u->prev_boot_part);
     memset(u, 0, sizeof *u);
+}
+
+/* ---- the deployment the daemon reports on ---- */
+
+int upd_deployment_state_save(const struct upd_deployment_state *d, const char *data_dir)
+{
+    json_object *obj = json_object_new_object();
+    bool ok = obj && add_string(obj, "id", d->id) == 0 &&
+              add_string(obj, "artifact_name", d->artifact_name) == 0 &&
+              add_string(obj, "status", d->status) == 0 &&
+              add_string(obj, "reason", d->reason) == 0 &&
+              json_object_object_add(obj, "reported", json_object_new_boolean(d->reported)) == 0 &&
+              json_object_object_add(obj, "aborted", json_object_new_boolean(d->aborted)) == 0;
+    const char *text = ok ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY) : NULL;
+    int rc = text ? upd_write_atomic(data_dir, DEPLOYMENT_FILE, text, strlen(text))
+                  : upd_fail("out of memory");
+    json_object_put(obj);
+    return rc;
+}
+
+int upd_deployment_state_load(struct upd_deployment_state *d, bool *present,
+                              const char *data_dir)
+{
+    memset(d, 0, sizeof *d);
+    *present = false;
+    char *text;
+    int rc = read_state_file(&text, data_dir, DEPLOYMENT_FILE);
+    if (rc != UPD_EXIT_OK || !text)
+        return rc;
+    json_object *obj = json_tokener_parse(text);
+    free(text);
+    bool ok = obj && json_object_is_type(obj, json_type_object) &&
+              get_string(&d->id, obj, "id") && d->id &&
+              get_string(&d->artifact_name, obj, "artifact_name") && d->artifact_name &&
+              get_string(&d->status, obj, "status") && d->status &&
+              get_string(&d->reason, obj, "reason") &&
+              get_bool(&d->reported, obj, "reported") && get_bool(&d->aborted, obj, "aborted");
+    json_object_put(obj);
+    if (!ok) {
+        upd_deployment_state_free(d);
+        return upd_fail("%s/%s: not a valid record of a deployment", data_dir, DEPLOYMENT_FILE);
+    }
+    *present = true;
+    return UPD_EXIT_OK;
+}
+
+int upd_deployment_state_clear(const char *data_dir)
+{
+    return remove_state_file(data_dir, DEPLOYMENT_FILE);
+}
+
+void upd_deployment_state_free(struct upd_deployment_state *d)
+{
+    free(d->id);
+    free(d->artifact_name);
+    free(d->status);
+    free(d->reason);
+    memset(d, 0, sizeof *d);
 }

@@ -158,6 +158,24 @@ int upd_progress_load(struct upd_progress *u, bool *present, const char *data_di
 int upd_progress_save(const struct upd_progress *u, const char *data_dir);
 int upd_progress_clear(const char *data_dir);
 void upd_progress_free(struct upd_progress *u);
+/* The deployment the daemon is on, DATA_DIR/deployment.json, saved before
+ * each status is sent and again once the server took it: a run killed at any
+ * point resends what may not have arrived (the server accepts a repeat)
+ * rather than lose it. A final status (success, failure, already-installed)
+ * is owed until the server took it; then the record goes. */
+struct upd_deployment_state {
+    char *id;
+    char *artifact_name;
+    char *status;   /* the latest status: the step the deployment is at */
+    char *reason;   /* failure: the message for the log upload (NULL otherwise) */
+    bool reported;  /* the server took `status` */
+    bool aborted;   /* a 409: roll back what was installed, report nothing more */
+};
+int upd_deployment_state_load(struct upd_deployment_state *d, bool *present,
+                              const char *data_dir);
+int upd_deployment_state_save(const struct upd_deployment_state *d, const char *data_dir);
+int upd_deployment_state_clear(const char *data_dir);
+void upd_deployment_state_free(struct upd_deployment_state *d);
 
 /* ---- bootenv.c: U-Boot (fw_printenv/fw_setenv), GRUB (grub-editenv) or a file ---- */
 /* Value of `name` into a malloc'd *value (NULL when unset). */
@@ -329,5 +347,31 @@ int upd_daemon(const struct upd_config *cfg, const char *data_dir, bool once);
 int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location);
 int upd_commit(const struct upd_config *cfg, const char *data_dir);
 int upd_rollback(const struct upd_config *cfg, const char *data_dir);
+/* The install both the CLI and the daemon run; the CLI's adds only its words
+ * on stdout and the exit code 4. */
+struct upd_install_hooks {
+    /* The artifact is verified and staged; nothing is activated yet. A
+     * failure (UPD_ABORTED: the server aborted the deployment) stops the
+     * install and undoes the staging. NULL: go on. */
+    int (*installing)(void *userdata);
+};
+struct upd_install_result {
+    char *artifact_name;    /* malloc'd (caller frees), once the artifact verified */
+    bool no_payload;        /* only the provides changed (committed) */
+    bool committed;         /* nothing is pending: no rollback possible */
+    bool needs_reboot;      /* activated for the next boot */
+    bool supports_rollback; /* pending in DATA_DIR/update.json until commit or rollback */
+};
+int upd_install_run(const struct upd_config *cfg, const char *data_dir, const char *location,
+                    const struct upd_install_hooks *hooks, void *userdata,
+                    struct upd_install_result *result);
+/* Lock the data dir (once per process; held until exit) and settle what a
+ * killed run left (an interrupted activation). */
+int upd_open_state(const struct upd_config *cfg, const char *data_dir);
+/* Commit (true) or roll back the update recorded in update.json, as the
+ * commands do but silently: UPD_EXIT_NOTHING when none is recorded. */
+int upd_pending_finish(const struct upd_config *cfg, const char *data_dir, bool commit);
+/* The device type, from DeviceTypeFile (malloc'd). */
+int upd_device_type(char **out, const struct upd_config *cfg);
 
 #endif
