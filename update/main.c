@@ -11,9 +11,11 @@
 
 #define DEFAULT_CONFIG "/etc/mender/mender.conf"
 #define DEFAULT_DATA_DIR "/var/lib/mender"
+/* Mender 3.4's: in its state directory, whatever --data says. */
+#define DEFAULT_FALLBACK_CONFIG DEFAULT_DATA_DIR "/mender.conf"
 
 static const char usage_text[] =
-    "usage: artsig-update [--config FILE] [--data DIR] COMMAND\n"
+    "usage: artsig-update [OPTIONS] COMMAND\n"
     "Installs Mender Artifacts on this device, refusing any a trusted key did not sign.\n"
     "\n"
     "commands:\n"
@@ -30,10 +32,15 @@ static const char usage_text[] =
     "  send-inventory          send the device's inventory to the server once\n"
     "options:\n"
     "  -c, --config FILE       Mender configuration (default " DEFAULT_CONFIG ")\n"
+    "  -b, --fallback-config FILE\n"
+    "                          read before --config, whose options override it; may be\n"
+    "                          absent (default " DEFAULT_FALLBACK_CONFIG ")\n"
     "  -d, --data DIR          state directory (default " DEFAULT_DATA_DIR ")\n"
     "  -E, --trusted-certs FILE\n"
     "                          PEM certificates an https download may chain to besides\n"
     "                          the system's (in place of ServerCertificate)\n"
+    "      --skipverify        no TLS certificate checks with the server (SkipVerify)\n"
+    "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
     "  -h, --help              this text\n"
     "      --version           the version\n"
     "exit codes: 0 done, 1 failed or refused, 2 no update in progress (commit,\n"
@@ -67,17 +74,24 @@ static int show_provides(const char *data_dir, bool name_only)
     return UPD_EXIT_OK;
 }
 
+/* Where the configuration is, and what the command line overrides in it. */
+struct settings {
+    const char *config, *fallback_config, *data_dir, *trusted_certs;
+    bool skip_verify;
+};
+
 /* The commands that need the configuration. */
-static int run_configured(const char *command, const char *arg, const char *config,
-                          const char *data_dir, const char *trusted_certs)
+static int run_configured(const char *command, const char *arg, const struct settings *set)
 {
     struct upd_config cfg;
-    int rc = upd_config_load(&cfg, config, data_dir);
+    const char *data_dir = set->data_dir;
+    int rc = upd_config_load(&cfg, set->config, set->fallback_config, data_dir);
     if (rc != UPD_EXIT_OK)
         return rc;
-    if (trusted_certs) {
+    cfg.skip_verify = cfg.skip_verify || set->skip_verify;
+    if (set->trusted_certs) {
         free(cfg.server_certificate);
-        if (!(cfg.server_certificate = strdup(trusted_certs))) {
+        if (!(cfg.server_certificate = strdup(set->trusted_certs))) {
             upd_config_free(&cfg);
             return upd_fail("out of memory");
         }
@@ -102,6 +116,9 @@ int main(int argc, char **argv)
 {
     static const struct option options[] = {
         {"config", required_argument, NULL, 'c'},
+        {"fallback-config", required_argument, NULL, 'b'},
+        {"skipverify", no_argument, NULL, 'S'},
+        {"log-level", required_argument, NULL, 'l'},
         {"data", required_argument, NULL, 'd'},
         {"trusted-certs", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
@@ -111,19 +128,31 @@ int main(int argc, char **argv)
     int err = keep_std_fds_open();
     if (err)
         return upd_fail("standard streams: /dev/null: %s", strerror(err));
-    const char *config = DEFAULT_CONFIG, *data_dir = DEFAULT_DATA_DIR, *trusted_certs = NULL;
+    struct settings set = {.config = DEFAULT_CONFIG,
+                           .fallback_config = DEFAULT_FALLBACK_CONFIG,
+                           .data_dir = DEFAULT_DATA_DIR};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:c:d:E:h", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:b:c:d:E:hl:", options, NULL)) != -1) {
         switch (c) {
+        case 'b':
+            set.fallback_config = optarg;
+            break;
         case 'c':
-            config = optarg;
+            set.config = optarg;
             break;
         case 'd':
-            data_dir = optarg;
+            set.data_dir = optarg;
             break;
         case 'E':
-            trusted_certs = optarg;
+            set.trusted_certs = optarg;
+            break;
+        case 'S':
+            set.skip_verify = true;
+            break;
+        case 'l':
+            if (upd_log_set_level(optarg) != UPD_EXIT_OK)
+                return UPD_EXIT_FAILURE;
             break;
         case 'h':
             fputs(usage_text, stdout);
@@ -154,10 +183,9 @@ int main(int argc, char **argv)
      * write, not kill the client in the middle of an update. */
     signal(SIGPIPE, SIG_IGN);
     if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
-        return show_provides(data_dir, strcmp(command, "show-artifact") == 0);
+        return show_provides(set.data_dir, strcmp(command, "show-artifact") == 0);
     upd_stop_signals_catch();
-    int rc = run_configured(command, install ? argv[optind] : NULL, config, data_dir,
-                            trusted_certs);
+    int rc = run_configured(command, install ? argv[optind] : NULL, &set);
     /* As a shell reports a command a signal ended. */
     return upd_stop_signal() ? 128 + upd_stop_signal() : rc;
 }

@@ -76,7 +76,7 @@ struct upd_config {
     char *client_certificate, *client_key; /* HttpsClient.Certificate / .Key (mutual TLS) */
     bool skip_verify;           /* SkipVerify or --skipverify: no TLS verification */
     unsigned update_poll_s;     /* UpdatePollIntervalSeconds, default 1800 */
-    unsigned inventory_poll_s;  /* InventoryPollIntervalSeconds, default 28800 */
+    unsigned inventory_poll_s;  /* InventoryPollIntervalSeconds, default 1800 (3.4's) */
     unsigned retry_poll_s;      /* RetryPollIntervalSeconds, default 300 */
     int retry_poll_count;       /* RetryPollCount, default 0: Mender's own rule */
     char *identity_script;      /* ArtsigIdentityScript, default
@@ -84,13 +84,16 @@ struct upd_config {
     char *inventory_dir;        /* ArtsigInventoryDir, default /usr/share/mender/inventory */
     char *reboot_command;       /* ArtsigRebootCommand (sh -c), default "reboot" */
 };
-/* Parse; a missing file is an error naming it. Both ArtifactVerifyKey and
- * ArtifactVerifyKeys set → error. So is anything Go's encoding/json (Mender's
+/* Parse `fallback_path` (may be NULL or absent) then `path`, whose options
+ * override the fallback's, as Mender 3.4's -b/-c; a missing `path` is an
+ * error naming it. Both ArtifactVerifyKey and ArtifactVerifyKeys set, or
+ * both ServerURL and Servers → error. So is anything Go's encoding/json (Mender's
  * reader) could read otherwise: not strict JSON, duplicate keys, null or a
  * wrong type for an option read here, an option spelt in another case, or an
  * unknown key a typo away from one. Other unknown keys are ignored (Mender's
  * file has many). */
-int upd_config_load(struct upd_config *cfg, const char *path, const char *data_dir);
+int upd_config_load(struct upd_config *cfg, const char *path, const char *fallback_path,
+                    const char *data_dir);
 void upd_config_free(struct upd_config *cfg);
 /* Print the settings in force as a JSON object on stdout, by option name:
  * the keys of either key option as ArtifactVerifyKeys, an unset path as null. */

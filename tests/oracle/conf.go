@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 )
 
 // menderConf holds the mender.conf options artsig-update reads, under the
@@ -24,22 +25,74 @@ type menderConf struct {
 	ModuleTimeoutSeconds      int
 	StateScriptTimeoutSeconds int
 	ArtsigAcceptUnsignedFiles bool
+	// The server side: client.MenderServer, client.Security and
+	// client.HttpsClient in 3.4, and artsig-update's own.
+	ServerURL                    string
+	Servers                      []struct{ ServerURL string }
+	TenantToken                  string
+	SkipVerify                   bool
+	UpdatePollIntervalSeconds    int
+	InventoryPollIntervalSeconds int
+	RetryPollIntervalSeconds     int
+	RetryPollCount               int
+	Security                     struct{ AuthPrivateKey string }
+	HttpsClient                  struct{ Certificate, Key string }
+	ArtsigAuthKeyType            string
+	ArtsigIdentityScript         string
+	ArtsigInventoryDir           string
+	ArtsigRebootCommand          string
 }
 
 // effectiveConf is the settings in force, as `artsig-update show-config`
 // prints them with the default data directory.
 type effectiveConf struct {
-	ArtifactVerifyKeys        []string
-	DeviceTypeFile            string
-	UpdateModulesDir          string
-	RootfsPartA               *string
-	RootfsPartB               *string
-	ServerCertificate         *string
-	BootEnvFile               *string
-	ModuleTimeoutSeconds      int
-	StateScriptTimeoutSeconds int
-	ArtsigAcceptUnsignedFiles bool
+	ArtifactVerifyKeys           []string
+	DeviceTypeFile               string
+	UpdateModulesDir             string
+	RootfsPartA                  *string
+	RootfsPartB                  *string
+	ServerCertificate            *string
+	BootEnvFile                  *string
+	ModuleTimeoutSeconds         int
+	StateScriptTimeoutSeconds    int
+	ArtsigAcceptUnsignedFiles    bool
+	UpdatePollIntervalSeconds    int
+	InventoryPollIntervalSeconds int
+	RetryPollIntervalSeconds     int
+	Security                     struct{ AuthPrivateKey *string }
+	HttpsClient                  struct{ Certificate, Key *string }
+	Servers                      []string
+	TenantToken                  string
+	SkipVerify                   bool
+	RetryPollCount               int
+	ArtsigAuthKeyType            string
+	ArtsigIdentityScript         string
+	ArtsigInventoryDir           string
+	ArtsigRebootCommand          string
 }
+
+// servers as Mender 3.4's Validate() leaves them: ServerURL or Servers
+// (both is an error), each without one trailing '/'.
+func servers(c *menderConf) ([]string, error) {
+	if c.ServerURL != "" && c.Servers != nil {
+		return nil, errors.New("both Servers and ServerURL are set")
+	}
+	urls := []string{}
+	if c.ServerURL != "" {
+		urls = append(urls, strings.TrimSuffix(c.ServerURL, "/"))
+	}
+	for _, s := range c.Servers {
+		urls = append(urls, strings.TrimSuffix(s.ServerURL, "/"))
+	}
+	return urls, nil
+}
+
+// Mender 3.4's poll intervals (app/mender.go): 30 minutes, retry 5.
+const (
+	defaultUpdatePoll    = 30 * 60
+	defaultInventoryPoll = 30 * 60
+	defaultRetryPoll     = 5 * 60
+)
 
 // Mender's defaults: its data directory's device_type, its modules
 // directory, four hours for a module state and one for a state script.
@@ -86,6 +139,14 @@ func readConf(path string) (*effectiveConf, error) {
 	if c.ArtifactVerifyKey != "" && len(c.ArtifactVerifyKeys) > 0 {
 		return nil, errors.New("both ArtifactVerifyKey and ArtifactVerifyKeys are set")
 	}
+	urls, err := servers(&c)
+	if err != nil {
+		return nil, err
+	}
+	token := ""
+	if c.TenantToken != "" {
+		token = "(set, not shown)"
+	}
 	keys := c.ArtifactVerifyKeys
 	if c.ArtifactVerifyKey != "" {
 		keys = []string{c.ArtifactVerifyKey}
@@ -104,6 +165,21 @@ func readConf(path string) (*effectiveConf, error) {
 		ModuleTimeoutSeconds:      orDefaultInt(c.ModuleTimeoutSeconds, defaultModuleTimeout),
 		StateScriptTimeoutSeconds: orDefaultInt(c.StateScriptTimeoutSeconds, defaultScriptTimeout),
 		ArtsigAcceptUnsignedFiles: c.ArtsigAcceptUnsignedFiles,
+		UpdatePollIntervalSeconds: orDefaultInt(c.UpdatePollIntervalSeconds, defaultUpdatePoll),
+		InventoryPollIntervalSeconds: orDefaultInt(c.InventoryPollIntervalSeconds,
+			defaultInventoryPoll),
+		RetryPollIntervalSeconds: orDefaultInt(c.RetryPollIntervalSeconds, defaultRetryPoll),
+		Security:                 struct{ AuthPrivateKey *string }{unsetIfEmpty(c.Security.AuthPrivateKey)},
+		HttpsClient: struct{ Certificate, Key *string }{unsetIfEmpty(c.HttpsClient.Certificate),
+			unsetIfEmpty(c.HttpsClient.Key)},
+		Servers:              urls,
+		TenantToken:          token,
+		SkipVerify:           c.SkipVerify,
+		RetryPollCount:       c.RetryPollCount,
+		ArtsigAuthKeyType:    orDefault(c.ArtsigAuthKeyType, "rsa"),
+		ArtsigIdentityScript: orDefault(c.ArtsigIdentityScript, "/usr/share/mender/identity/mender-device-identity"),
+		ArtsigInventoryDir:   orDefault(c.ArtsigInventoryDir, "/usr/share/mender/inventory"),
+		ArtsigRebootCommand:  orDefault(c.ArtsigRebootCommand, "reboot"),
 	}, nil
 }
 
