@@ -1,8 +1,513 @@
-/* PLACEHOLDER while issue 16 is built: part C replaces this file. */
+/* The daemon and check-update: poll the Mender Server, install what it
+ * offers through the same install as the CLI, report every step.
+ *
+ * Every deployment is recorded (state.c, deployment.json) before each status
+ * is sent, so a run killed at any point is finished by the next one with one
+ * final status: a status that may not have arrived is sent again (the server
+ * accepts a repeat) rather than lost. The install's own record (update.json)
+ * stays what commit and rollback work from, so the CLI's commit/rollback and
+ * the daemon can take over each other's updates.
+ *
+ * The reboot of a rootfs update: "rebooting" is recorded and reported, then
+ * ArtsigRebootCommand runs (sh -c). A real reboot ends the daemon; so the
+ * daemon, once the command succeeded, does nothing more but wait for the stop
+ * signal the shutdown brings (check-update exits 4). The next start finds
+ * "rebooting" recorded and counts itself as after the reboot: the boot env on
+ * the new partition means the new system came up, and the daemon commits;
+ * the bootloader back on the old one means it did not, a failure. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "update.h"
+
+/* How long the reboot command may take before it counts as failed. */
+#define REBOOT_COMMAND_TIMEOUT_S 600
+
+struct daemon {
+    const struct upd_config *cfg;
+    const char *data_dir;
+    struct upd_server *server;
+    bool once;
+    bool rebooting;          /* the reboot command ran: wait for the end */
+    int failed_polls, failed_inventories; /* in a row: retried at RetryPollIntervalSeconds */
+    time_t next_poll, next_inventory; /* CLOCK_MONOTONIC seconds */
+};
+
+enum outcome { DONE, RETRY }; /* RETRY: the server could not be reached */
+
+static time_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* Sleep, in slices so that a stop signal is seen at once; false when one
+ * came. */
+static bool pause_s(time_t seconds)
+{
+    time_t end = now_s() + seconds;
+    while (!upd_stop_signal() && now_s() < end) {
+        struct timespec slice = {.tv_sec = 1};
+        nanosleep(&slice, NULL);
+    }
+    return !upd_stop_signal();
+}
+
+/* RetryPollCount as Mender documents it: how many tries in a row at
+ * RetryPollIntervalSeconds; 0 means 3 * ceil(log2(interval) + 1). */
+static int max_tries(const struct upd_config *cfg)
+{
+    if (cfg->retry_poll_count > 0)
+        return cfg->retry_poll_count;
+    int log2_ceil = 0;
+    while ((1ull << log2_ceil) < cfg->retry_poll_s)
+        log2_ceil++;
+    return 3 * (log2_ceil + 1);
+}
+
+/* When to contact the server next after a call that succeeded or not: a
+ * failure is retried at the retry interval, RetryPollCount times in a row;
+ * then the regular interval takes over again, so a server that stays away
+ * is not hammered. */
+static time_t next_contact(const struct daemon *d, int *failures, bool ok, unsigned regular_s)
+{
+    if (ok || ++*failures >= max_tries(d->cfg)) {
+        *failures = 0;
+        return now_s() + (time_t)regular_s;
+    }
+    return now_s() + (time_t)d->cfg->retry_poll_s;
+}
+
+/* ---- the deployment record ---- */
+
+static bool is_final(const char *status)
+{
+    return strcmp(status, "success") == 0 || strcmp(status, "failure") == 0 ||
+           strcmp(status, "already-installed") == 0;
+}
+
+static int set_string(char **field, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+    if (value && !copy)
+        return upd_fail("out of memory");
+    free(*field);
+    *field = copy;
+    return UPD_EXIT_OK;
+}
+
+/* Send the recorded status until the server takes it, then record that:
+ * UPD_EXIT_OK, UPD_ABORTED (409), or a failure once the tries are spent. */
+static int report(struct daemon *d, struct upd_deployment_state *rec)
+{
+    int rc;
+    for (int tries = 1;; tries++) {
+        rc = upd_server_status(d->server, rec->id, rec->status, NULL);
+        if (rc == UPD_EXIT_OK || rc == UPD_ABORTED || tries >= max_tries(d->cfg) ||
+            !pause_s(d->cfg->retry_poll_s))
+            break;
+    }
+    if (rc != UPD_EXIT_OK)
+        return rc;
+    rec->reported = true;
+    return upd_deployment_state_save(rec, d->data_dir);
+}
+
+/* Record the new step, then report it. */
+static int set_status(struct daemon *d, struct upd_deployment_state *rec, const char *status)
+{
+    int rc = set_string(&rec->status, status);
+    rec->reported = false;
+    if (rc == UPD_EXIT_OK)
+        rc = upd_deployment_state_save(rec, d->data_dir);
+    return rc == UPD_EXIT_OK ? report(d, rec) : rc;
+}
+
+static const char *installed_name(const struct upd_provides *p)
+{
+    const char *name = upd_provides_get(p, "artifact_name");
+    return name ? name : "unknown";
+}
+
+static bool is_installed(struct daemon *d, const char *artifact_name)
+{
+    struct upd_provides p;
+    if (upd_provides_load(&p, d->data_dir) != UPD_EXIT_OK)
+        return false;
+    bool same = strcmp(installed_name(&p), artifact_name) == 0;
+    upd_provides_free(&p);
+    return same;
+}
+
+/* Whether update.json holds an update to `artifact_name`; its needs_reboot. */
+static bool is_pending(struct daemon *d, const char *artifact_name, bool *needs_reboot)
+{
+    struct upd_progress u;
+    bool present = false;
+    if (upd_progress_load(&u, &present, d->data_dir) != UPD_EXIT_OK)
+        return false;
+    bool same = present && strcmp(u.artifact_name, artifact_name) == 0;
+    if (needs_reboot)
+        *needs_reboot = u.needs_reboot;
+    upd_progress_free(&u);
+    return same;
+}
+
+/* The first error of the deployment's captured lines: the reason. */
+static const char *captured_reason(void)
+{
+    const struct upd_log_line *line;
+    for (size_t i = 0; upd_log_captured(&line, i) > i; i++)
+        if (strcmp(line->level, "error") == 0)
+            return line->message;
+    return NULL;
+}
+
+/* The server aborted it (409): undo what was installed, say nothing more. */
+static enum outcome abort_deployment(struct daemon *d, struct upd_deployment_state *rec)
+{
+    upd_warn("deployment %s was aborted on the server; rolling back what it installed",
+             rec->id);
+    rec->aborted = true;
+    if (upd_deployment_state_save(rec, d->data_dir) != UPD_EXIT_OK)
+        return DONE;
+    if (is_pending(d, rec->artifact_name, NULL) &&
+        upd_pending_finish(d->cfg, d->data_dir, false) != UPD_EXIT_OK)
+        upd_warn("the update to %s could not be rolled back", rec->artifact_name);
+    upd_deployment_state_clear(d->data_dir);
+    return DONE;
+}
+
+/* A final status, owed until the server took it (with the log, on failure).
+ * After a restart the capture has no error: the recorded reason is logged
+ * anew, so that the upload says why. */
+static enum outcome settle_final(struct daemon *d, struct upd_deployment_state *rec)
+{
+    bool failure = strcmp(rec->status, "failure") == 0;
+    if (failure && !captured_reason())
+        upd_fail("deployment %s: %s", rec->id, rec->reason ? rec->reason : "failed");
+    int rc = report(d, rec);
+    if (rc == UPD_ABORTED) {
+        upd_deployment_state_clear(d->data_dir);
+        return DONE;
+    }
+    if (rc == UPD_EXIT_OK && failure)
+        rc = upd_server_log(d->server, rec->id);
+    if (rc != UPD_EXIT_OK)
+        return RETRY;
+    upd_info("deployment %s: %s", rec->id, rec->status);
+    upd_deployment_state_clear(d->data_dir);
+    if (strcmp(rec->status, "success") == 0)
+        d->next_inventory = now_s(); /* the new artifact_name, at once */
+    return DONE;
+}
+
+static enum outcome owe(struct daemon *d, struct upd_deployment_state *rec, const char *status,
+                        const char *reason)
+{
+    if (set_string(&rec->status, status) != UPD_EXIT_OK ||
+        set_string(&rec->reason, reason) != UPD_EXIT_OK)
+        return RETRY;
+    rec->reported = false;
+    if (upd_deployment_state_save(rec, d->data_dir) != UPD_EXIT_OK)
+        return RETRY;
+    return settle_final(d, rec);
+}
+
+static enum outcome owe_failure(struct daemon *d, struct upd_deployment_state *rec,
+                                const char *fallback)
+{
+    const char *reason = captured_reason();
+    return owe(d, rec, "failure", reason ? reason : fallback);
+}
+
+/* ---- the reboot cycle ---- */
+
+static int run_reboot_command(const struct upd_config *cfg)
+{
+    char *argv[] = {"/bin/sh", "-c", cfg->reboot_command, NULL};
+    struct upd_child child;
+    int err = upd_child_start(&child, argv, NULL, false, REBOOT_COMMAND_TIMEOUT_S);
+    if (err)
+        return upd_fail("reboot command: %s", strerror(err));
+    upd_child_wait(&child, NULL, 0);
+    char why[128];
+    const char *failure = upd_child_failure(&child, why, sizeof why);
+    return failure ? upd_fail("reboot command '%s' failed: %s", cfg->reboot_command, failure)
+                   : UPD_EXIT_OK;
+}
+
+static enum outcome reboot(struct daemon *d, struct upd_deployment_state *rec)
+{
+    int rc = set_status(d, rec, "rebooting");
+    if (rc == UPD_ABORTED)
+        return abort_deployment(d, rec);
+    if (rc != UPD_EXIT_OK)
+        upd_warn("deployment %s: rebooting all the same; the status is sent after the reboot",
+                 rec->id);
+    upd_info("deployment %s: rebooting into %s", rec->id, rec->artifact_name);
+    if (run_reboot_command(d->cfg) != UPD_EXIT_OK) {
+        if (upd_pending_finish(d->cfg, d->data_dir, false) != UPD_EXIT_OK)
+            upd_warn("the update to %s could not be rolled back", rec->artifact_name);
+        return owe_failure(d, rec, "the reboot command failed");
+    }
+    d->rebooting = true;
+    return DONE;
+}
+
+/* Installed (now, or by a run that was killed): commit what needs no reboot,
+ * reboot for the rest. */
+static enum outcome after_install(struct daemon *d, struct upd_deployment_state *rec,
+                                  bool needs_reboot)
+{
+    if (needs_reboot)
+        return reboot(d, rec);
+    if (upd_pending_finish(d->cfg, d->data_dir, true) == UPD_EXIT_FAILURE)
+        return owe_failure(d, rec, "the commit failed");
+    return owe(d, rec, "success", NULL);
+}
+
+/* After the reboot: the install's record tells whether the new system came
+ * up (commit) or the bootloader went back; without one, the CLI already
+ * committed or rolled back, and the provides say which. */
+static enum outcome settle_rebooted(struct daemon *d, struct upd_deployment_state *rec)
+{
+    if (is_pending(d, rec->artifact_name, NULL)) {
+        if (upd_pending_finish(d->cfg, d->data_dir, true) != UPD_EXIT_OK)
+            return owe_failure(d, rec, "the commit after the reboot failed");
+        return owe(d, rec, "success", NULL);
+    }
+    if (is_installed(d, rec->artifact_name))
+        return owe(d, rec, "success", NULL);
+    upd_fail("the update to %s was rolled back before it was committed", rec->artifact_name);
+    return owe_failure(d, rec, NULL);
+}
+
+/* A deployment a killed or stopped run left, or one whose final status
+ * could not be sent yet. */
+static enum outcome resume(struct daemon *d, struct upd_deployment_state *rec)
+{
+    if (rec->aborted)
+        return abort_deployment(d, rec);
+    if (is_final(rec->status))
+        return settle_final(d, rec);
+    if (!rec->reported) {
+        int rc = report(d, rec);
+        if (rc == UPD_ABORTED)
+            return abort_deployment(d, rec);
+        if (rc != UPD_EXIT_OK)
+            return RETRY;
+    }
+    if (strcmp(rec->status, "rebooting") == 0)
+        return settle_rebooted(d, rec);
+    /* Killed while downloading or installing: the install's reconcile has
+     * kept an activated update and dropped the rest. */
+    bool needs_reboot = false;
+    if (is_pending(d, rec->artifact_name, &needs_reboot))
+        return after_install(d, rec, needs_reboot);
+    if (is_installed(d, rec->artifact_name))
+        return owe(d, rec, "success", NULL);
+    if (!rec->reason)
+        upd_fail("the install of %s was interrupted before it was activated; nothing of it "
+                 "was kept", rec->artifact_name);
+    return owe_failure(d, rec, rec->reason);
+}
+
+/* ---- a new deployment ---- */
+
+static int on_installing(void *userdata)
+{
+    void **args = userdata;
+    int rc = set_status(args[0], args[1], "installing");
+    return rc == UPD_ABORTED ? UPD_ABORTED : rc;
+}
+
+static bool compatible(const struct upd_deployment *dep, const char *device_type)
+{
+    for (size_t i = 0; i < dep->ndevice_types; i++)
+        if (strcmp(dep->device_types[i], device_type) == 0)
+            return true;
+    return false;
+}
+
+static int check_compatible(const struct upd_deployment *dep, const char *device_type)
+{
+    if (compatible(dep, device_type))
+        return UPD_EXIT_OK;
+    char list[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < dep->ndevice_types && used < sizeof list; i++)
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
+                                 dep->device_types[i]);
+    return upd_fail("deployment %s is for device types %s; this device is %s", dep->id, list,
+                    device_type);
+}
+
+static enum outcome install(struct daemon *d, struct upd_deployment_state *rec,
+                            const struct upd_deployment *dep, const char *device_type)
+{
+    int rc = set_status(d, rec, "downloading");
+    if (rc == UPD_ABORTED)
+        return abort_deployment(d, rec);
+    if (rc != UPD_EXIT_OK)
+        return owe_failure(d, rec, "the server could not be told");
+    if (check_compatible(dep, device_type) != UPD_EXIT_OK)
+        return owe_failure(d, rec, NULL);
+    static const struct upd_install_hooks hooks = {.installing = on_installing};
+    void *args[] = {d, rec};
+    struct upd_install_result res;
+    rc = upd_install_run(d->cfg, d->data_dir, dep->uri, &hooks, args, &res);
+    free(res.artifact_name);
+    if (rc == UPD_ABORTED)
+        return abort_deployment(d, rec);
+    if (rc != UPD_EXIT_OK && upd_stop_signal()) {
+        /* Shutting down: the next start reports it, with this reason. */
+        set_string(&rec->reason, captured_reason());
+        upd_deployment_state_save(rec, d->data_dir);
+        return DONE;
+    }
+    if (rc != UPD_EXIT_OK)
+        return owe_failure(d, rec, "the install failed");
+    if (res.committed)
+        return owe(d, rec, "success", NULL);
+    return after_install(d, rec, res.needs_reboot);
+}
+
+static enum outcome deploy(struct daemon *d, const struct upd_deployment *dep,
+                           const char *device_type, const struct upd_provides *provides)
+{
+    struct upd_deployment_state rec = {0};
+    enum outcome out = RETRY;
+    if (set_string(&rec.id, dep->id) != UPD_EXIT_OK ||
+        set_string(&rec.artifact_name, dep->artifact_name) != UPD_EXIT_OK)
+        goto done;
+    upd_info("deployment %s: %s", dep->id, dep->artifact_name);
+    if (strcmp(installed_name(provides), dep->artifact_name) == 0)
+        out = owe(d, &rec, "already-installed", NULL);
+    else
+        out = install(d, &rec, dep, device_type);
+done:
+    upd_deployment_state_free(&rec);
+    return out;
+}
+
+/* ---- the loop ---- */
+
+/* The deployment a run left, if any: true when none is left to settle. */
+static bool settle_recorded(struct daemon *d)
+{
+    struct upd_deployment_state rec;
+    bool present;
+    if (upd_deployment_state_load(&rec, &present, d->data_dir) != UPD_EXIT_OK)
+        return false;
+    enum outcome out = DONE;
+    if (present) {
+        upd_log_capture_start();
+        out = resume(d, &rec);
+        upd_log_capture_stop();
+    }
+    upd_deployment_state_free(&rec);
+    return out == DONE;
+}
+
+static bool send_inventory(struct daemon *d)
+{
+    char *device_type = NULL;
+    struct upd_provides p = {0};
+    int rc = upd_device_type(&device_type, d->cfg);
+    if (rc == UPD_EXIT_OK)
+        rc = upd_provides_load(&p, d->data_dir);
+    if (rc == UPD_EXIT_OK)
+        rc = upd_server_inventory(d->server, device_type, &p);
+    upd_provides_free(&p);
+    free(device_type);
+    return rc == UPD_EXIT_OK;
+}
+
+/* Ask for a deployment and carry it out: false when the server could not be
+ * reached or a status could not be sent. */
+static bool poll_and_deploy(struct daemon *d, bool *failed)
+{
+    char *device_type = NULL;
+    struct upd_provides p = {0};
+    struct upd_deployment dep = {0};
+    bool found = false, ok = false;
+    int rc = upd_device_type(&device_type, d->cfg);
+    if (rc == UPD_EXIT_OK)
+        rc = upd_provides_load(&p, d->data_dir);
+    if (rc == UPD_EXIT_OK)
+        rc = upd_server_next(&dep, &found, d->server, device_type, &p);
+    if (rc == UPD_EXIT_OK && found) {
+        upd_log_capture_start();
+        ok = deploy(d, &dep, device_type, &p) == DONE;
+        upd_log_capture_stop();
+        /* Whether it failed: the record is gone once the status went out. */
+        *failed = !ok || !is_installed(d, dep.artifact_name);
+    } else {
+        ok = rc == UPD_EXIT_OK;
+        *failed = !ok;
+    }
+    upd_deployment_free(&dep);
+    upd_provides_free(&p);
+    free(device_type);
+    return ok;
+}
+
+static time_t earliest(time_t a, time_t b)
+{
+    return a < b ? a : b;
+}
+
+static int run(struct daemon *d)
+{
+    bool settled = settle_recorded(d);
+    if (d->once) {
+        bool failed = !settled;
+        if (settled && !d->rebooting)
+            poll_and_deploy(d, &failed);
+        if (d->rebooting)
+            return UPD_EXIT_REBOOT;
+        return failed ? UPD_EXIT_FAILURE : UPD_EXIT_OK;
+    }
+    d->next_poll = d->next_inventory = now_s();
+    /* Early, so that a device the server refuses says so at once; the calls
+     * authenticate again on their own. */
+    upd_server_auth(d->server);
+    if (!settled)
+        d->next_poll = next_contact(d, &d->failed_polls, false, d->cfg->update_poll_s);
+    while (!upd_stop_signal()) {
+        if (d->rebooting) { /* only the end of the reboot can come now */
+            pause_s(3600);
+            continue;
+        }
+        time_t now = now_s();
+        if (now >= d->next_inventory)
+            d->next_inventory = next_contact(d, &d->failed_inventories, send_inventory(d),
+                                             d->cfg->inventory_poll_s);
+        if (now >= d->next_poll) {
+            bool failed;
+            bool ok = settle_recorded(d) && poll_and_deploy(d, &failed);
+            d->next_poll = next_contact(d, &d->failed_polls, ok, d->cfg->update_poll_s);
+        }
+        time_t wake = earliest(d->next_poll, d->next_inventory);
+        if (!d->rebooting && wake > now_s())
+            pause_s(wake - now_s());
+    }
+    return UPD_EXIT_OK;
+}
 
 int upd_daemon(const struct upd_config *cfg, const char *data_dir, bool once)
 {
-    (void)cfg, (void)data_dir, (void)once;
-    return upd_fail("not built yet");
+    struct daemon d = {.cfg = cfg, .data_dir = data_dir, .once = once};
+    int rc = upd_open_state(cfg, data_dir);
+    if (rc == UPD_EXIT_OK)
+        rc = upd_server_new(&d.server, cfg, data_dir);
+    if (rc == UPD_EXIT_OK)
+        rc = run(&d);
+    upd_server_free(d.server);
+    return rc;
 }
