@@ -258,6 +258,7 @@ def route_of(method, path):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    parsed = False  # http.server's own refusals of a bad request line go unrecorded
     server_version = "mender-double/1"
 
     def log_message(self, *args):
@@ -276,8 +277,8 @@ class Handler(BaseHTTPRequestHandler):
         self.query = {k: v[0] if len(v) == 1 else v
                       for k, v in urllib.parse.parse_qs(url.query).items()}
         self.route, self.deployment = route_of(self.command, url.path)
-        self.answered = None
         self.raw_body = b""
+        self.parsed = True
         try:
             self.raw_body = self.read_body()
             fault = self.state.take_fault(self.route) if self.route != "control" else None
@@ -293,10 +294,15 @@ class Handler(BaseHTTPRequestHandler):
                            refusal.headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
-            self.answered = self.answered or 499
-        self.record()
 
     def read_body(self):
+        try:
+            return self.read_framed_body()
+        except ValueError:
+            self.close_connection = True
+            raise Refusal(400, "malformed body framing")
+
+    def read_framed_body(self):
         # 3.4 in daemon mode sends through its local proxy, which streams
         # bodies chunked; Go's server, the real one, reads both framings.
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -326,7 +332,14 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return None
 
-    def record(self):
+    def send_response(self, code, message=None):
+        # Recorded before the client can see the answer, so that the log
+        # keeps the order in which a client made its requests.
+        if self.parsed:
+            self.record(code)
+        super().send_response(code, message)
+
+    def record(self, status):
         body = None
         if self.raw_body:
             body = self.body_json()
@@ -334,13 +347,12 @@ class Handler(BaseHTTPRequestHandler):
                 body = self.raw_body.decode("utf-8", "replace")
         self.state.record({
             "method": self.command, "path": self.url_path, "query": self.query,
-            "route": self.route, "deployment": self.deployment, "status": self.answered,
+            "route": self.route, "deployment": self.deployment, "status": status,
             "authorization": self.headers.get("Authorization"),
             "range": self.headers.get("Range"), "body": body})
 
     def send_raw(self, status, body, content_type="application/json", headers=()):
         data = b"" if body is None else body.encode() if isinstance(body, str) else body
-        self.answered = status
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
@@ -489,7 +501,6 @@ class Handler(BaseHTTPRequestHandler):
             if self.headers.get("Range"):
                 status = 206
                 headers.append(("Content-Range", "bytes %d-%d/%d" % (start, end - 1, size)))
-            self.answered = status
             self.send_response(status)
             self.send_header("Content-Type", "application/vnd.mender-artifact")
             for name, value in headers:

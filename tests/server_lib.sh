@@ -7,9 +7,10 @@
 #                                      and r (the list of recorded requests): a
 #                                      string as it is, anything else as JSON
 #   server_wait SECONDS EXPR           wait until EXPR is true; false on timeout
-# Every server started is stopped when the test exits, whatever happened.
-SERVER_PIDS=
-trap 'for p in $SERVER_PIDS; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+# Every server started is stopped when the test exits, whatever happened; a
+# test may add the ids of its own background processes to $STOP_AT_EXIT.
+STOP_AT_EXIT=
+trap 'for p in $STOP_AT_EXIT; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 
 server_start() {
     SERVER_DIR=$1
@@ -18,7 +19,7 @@ server_start() {
     rm -f "$SERVER_DIR/url"
     python3 "$SRC/tests/mender_server.py" "$SERVER_DIR" "$@" 2>"$SERVER_DIR/stderr" &
     SERVER_PID=$!
-    SERVER_PIDS="$SERVER_PIDS $SERVER_PID"
+    STOP_AT_EXIT="$STOP_AT_EXIT $SERVER_PID"
     i=0
     while [ ! -s "$SERVER_DIR/url" ] && [ $i -lt 100 ] && kill -0 "$SERVER_PID" 2>/dev/null; do
         sleep 0.1 && i=$((i + 1))
