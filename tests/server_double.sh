@@ -231,5 +231,107 @@ export MENDER_DOUBLE_VERIFIER=openssl
 server_start "$T/srv-b" && protocol_checks openssl
 unset MENDER_DOUBLE_VERIFIER
 server_stop
+# ---- The real client: Debian's mender 3.4 in daemon mode, sandboxed.
+PEER=$VEC/../peers/mender34-daemon
+real_client_missing() {
+    [ "$(id -u)" -eq 0 ] || { echo "running mender 3.4 needs root"; return; }
+    command -v unshare >/dev/null && unshare -m true 2>/dev/null ||
+        { echo "unshare -m is not available here"; return; }
+    command -v mender >/dev/null || { echo "the mender client is not installed"; return; }
+    [ -f "$PEER" ] || echo "$PEER is missing"
+}
+missing=$(real_client_missing)
+if [ -n "$missing" ]; then
+    echo "skipped, the real client's part: $missing" >&2
+    finish
+    exit
+fi
+
+DEV=sandbox-device # what mender34-daemon's sandbox says it is
+SB=$T/sandbox
+
+# single_file NAME DEST: $T/NAME.mender, signed with the P-256 key, which the
+# single-file module installs as DEST/payload.txt.
+single_file() {
+    mkdir -p "$T/$1"
+    printf '%s' "$2" >"$T/$1/dest_dir"
+    printf 'payload.txt' >"$T/$1/filename"
+    printf '0640' >"$T/$1/permissions"
+    printf '%s\n' "$1 payload" >"$T/$1/payload.txt"
+    expect_exit 0 "artsig write $1" "$ARTSIG" write module-image -T single-file -n "$1" \
+        -t "$DEV" -f "$T/$1/dest_dir" -f "$T/$1/filename" -f "$T/$1/permissions" \
+        -f "$T/$1/payload.txt" -k "$K/ecp256.pkcs8.key" -o "$T/$1.mender"
+}
+
+# deploy ID NAME VERIFY_KEY UNTIL: offer $T/NAME.mender as deployment ID, run
+# the client until the state satisfies UNTIL (at most 40 s), then stop it.
+deploy() {
+    server_ctl deployment "{\"id\":\"$1\",\"artifact_name\":\"$2\",\"artifact\":\"$T/$2.mender\",
+        \"device_types_compatible\":[\"$DEV\"]}" >/dev/null
+    sh "$PEER" "$SB" "$SERVER_URL" 45 "\"ArtifactVerifyKey\":\"$3\"," >"$T/$1.client.log" 2>&1 &
+    client=$!
+    STOP_AT_EXIT="$STOP_AT_EXIT $client"
+    server_wait 40 "$4" || bad "$1: the client did not get there in 40 s: $(server_state \
+        's["deployments"]'); its errors: $(grep -m 5 'level=error' "$T/$1.client.log")"
+    kill "$client" 2>/dev/null
+    wait "$client" 2>/dev/null
+}
+
+# requests_of: the device's requests, one word each: the route, then the
+# status reported or the answer's code.
+requests_of() {
+    server_state '" ".join(x["route"] + ":" + (x["body"]["status"] if x["route"] == "status"
+                           else str(x["status"])) for x in r if x["route"] != "control")'
+}
+
+# (a) A complete deployment. The device key is 3.4's own (RSA 3072, made at
+# its first start); the double checks it on every auth.
+single_file sf-2 "$T/dest"
+server_start "$T/srv-real" || { finish; exit; }
+deploy d1 sf-2 "$K/ecp256.pub" \
+    'set(s["deployments"]["d1"]["statuses"]) & {"success", "failure"}'
+seen=$(requests_of)
+echo "$seen" >"$T/seen"
+# In this order, though 3.4 repeats some statuses and authenticates again
+# before it commits.
+if python3 -c '
+import sys
+seen, want = sys.argv[1].split(), sys.argv[2].split()
+rest = iter(seen)
+sys.exit(0 if seen[0] == "auth:200" and all(w in rest for w in want) else 1)' "$seen" \
+    "auth:200 inventory:200 next_v2:404 next_v1_post:200 status:downloading download:200
+     status:installing status:success"; then ok; else bad "(a) requests out of order: $seen"; fi
+lacks "(a) no failure reported" "$T/seen" "status:failure"
+[ "$(server_state 's["deployments"]["d1"]["logs"]')" = "[]" ] && ok || bad "(a) a log was uploaded"
+[ "$(server_state '[x["authorization"] for x in r if x["route"] == "download"]')" = "[null]" ] &&
+    ok || bad "(a) the download carried an Authorization header"
+[ "$(cat "$T/dest/payload.txt" 2>/dev/null)" = "sf-2 payload" ] && ok ||
+    bad "(a) $T/dest/payload.txt is not sf-2's: $(ls -l "$T/dest" 2>&1)"
+[ "$(stat -c %a "$T/dest/payload.txt" 2>/dev/null)" = 640 ] && ok || bad "(a) payload mode"
+server_stop
+
+# (b) A refused one: the verification key is not the signer's. The device key
+# is P-256 this time and the double checks with openssl: 3.4 signs its auth
+# request in DER, as deviceauth expects.
+single_file sf-3 "$T/dest3"
+cp "$K/ecp256.sec1.key" "$SB/data/mender-agent.pem"
+export MENDER_DOUBLE_VERIFIER=openssl
+server_start "$T/srv-refused" || { finish; exit; }
+unset MENDER_DOUBLE_VERIFIER
+deploy d2 sf-3 "$K/ecp256b.pub" \
+    '"success" in s["deployments"]["d2"]["statuses"] or s["deployments"]["d2"]["logs"]'
+seen=$(requests_of)
+echo "$seen" >"$T/seen"
+contains "(b) failure reported" "$T/seen" "status:failure"
+lacks "(b) no success" "$T/seen" "status:success"
+lacks "(b) nothing installing" "$T/seen" "status:installing"
+server_state '"\n".join(m["message"] for upload in s["deployments"]["d2"]["logs"] for m in upload)' \
+    >"$T/uploaded"
+contains "(b) the uploaded log names the signature" "$T/uploaded" "signature"
+[ "$(server_state 's["pubkeys"]')" = "$(openssl pkey -in "$K/ecp256.sec1.key" -pubout |
+    python3 -c 'import json, sys; print(json.dumps([sys.stdin.read()]))')" ] &&
+    ok || bad "(b) the double saw other device keys than the P-256 one: $(server_state 's["pubkeys"]')"
+[ ! -e "$T/dest3" ] && ok || bad "(b) the refused artifact installed something: $(ls "$T/dest3")"
+server_stop
 
 finish
