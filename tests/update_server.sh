@@ -1,3 +1,209 @@
 #!/bin/sh
-# placeholder while issue 16 is built
-exit 77
+# artsig-update's side of the Mender Server's device API against the server
+# double (tests/mender_server.py), through send-inventory: the signed auth
+# request (the double checks X-MEN-Signature), the identity from the
+# identity script, the device key (made RSA 3072 mode 0600 and reused; an
+# existing mender-agent.pem of every form Mender writes, one made by Mender
+# 3.4 itself, a SoftHSM2 pkcs11: URI), the inventory (device_type,
+# artifact_name, the client's version, provides, executable inventory
+# scripts), the tenant token, https with ServerCertificate / SkipVerify and
+# refused without, a pending device, a revoked token (re-auth and the same
+# request again), 5xx and garbage answers, the two-file configuration, -l.
+BUILD=$1 SRC=$2
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/update_lib.sh"
+require_python3
+. "$SRC/tests/server_lib.sh"
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
+
+server_start "$T/srv" || { finish; exit; }
+
+# device [CONF_MEMBERS]: a fresh device whose mender.conf names the double,
+# an identity script and an inventory dir; CONF_MEMBERS end with a comma.
+device() {
+    rm -rf "$DEV" && mkdir -p "$DATA" "$DEV/inv"
+    printf 'device_type=server-test\n' >"$DEV/device_type"
+    printf 'artifact_name=rel-7\nrootfs-image.version=rel-7\n' >"$DATA/provides"
+    printf '#!/bin/sh\necho mac=02:00:00:00:00:42\necho serial=s1\necho serial=s2\n' >"$DEV/identity"
+    chmod +x "$DEV/identity"
+    printf '#!/bin/sh\necho os=testos\necho ipv4=10.0.0.1\necho ipv4=10.0.0.2\n' \
+        >"$DEV/inv/mender-inventory-net"
+    printf '#!/bin/sh\necho cpu=riscv\n' >"$DEV/inv/mender-inventory-cpu"
+    printf '#!/bin/sh\necho ignored=yes\n' >"$DEV/inv/mender-inventory-notexec"
+    chmod +x "$DEV/inv/mender-inventory-net" "$DEV/inv/mender-inventory-cpu"
+    printf '{%s"ServerURL":"%s","DeviceTypeFile":"%s","ArtsigIdentityScript":"%s",
+ "ArtsigInventoryDir":"%s","RetryPollIntervalSeconds":1}\n' "${1-}" "${URL-$SERVER_URL}" \
+        "$DEV/device_type" "$DEV/identity" "$DEV/inv" >"$DEV/mender.conf"
+}
+inventory() { upd send-inventory; }
+# quiet: only errors on stderr, for the checks of a one-line error.
+quiet() { upd -l error send-inventory; }
+
+# The public key of the last auth request, as PEM.
+last_pubkey() {
+    server_state '[x["body"]["pubkey"] for x in r if x["route"] == "auth"][-1]' >"$T/seen.pem"
+}
+# same_pubkey WHAT KEYFILE: the double saw KEYFILE's public key last.
+same_pubkey() {
+    last_pubkey
+    openssl pkey -in "$2" -pubout >"$T/want.pem" 2>"$T/openssl.err" &&
+        openssl pkey -pubin -in "$T/seen.pem" -pubout >"$T/seen2.pem" 2>>"$T/openssl.err"
+    if cmp -s "$T/want.pem" "$T/seen2.pem"; then ok; else
+        bad "$1: the double saw another public key: $(cat "$T/seen.pem" "$T/openssl.err")"; fi
+}
+# state_is WHAT EXPR WANT: server_state EXPR prints WANT.
+state_is() {
+    got=$(server_state "$2")
+    if [ "$got" = "$3" ]; then ok; else bad "$1: $2 is $got, want $3"; fi
+}
+
+echo "== send-inventory: auth, identity, inventory"
+device
+expect_exit 0 "send-inventory" inventory
+state_is "one auth" 's["auth_count"]' 1
+state_is "identity from the script, keys sorted, a repeated key as a list" \
+    '[x["body"]["id_data"] for x in r if x["route"] == "auth"][-1]' \
+    '{"mac":"02:00:00:00:00:42","serial":["s1","s2"]}'
+state_is "auth body members in 3.4's order, tenant token empty" \
+    '[list(x["body"]) + [x["body"]["tenant_token"]] for x in r if x["route"] == "auth"][-1]' \
+    '["id_data", "tenant_token", "pubkey", ""]'
+for attr in '"device_type", "server-test"' '"artifact_name", "rel-7"' \
+    '"rootfs-image.version", "rel-7"' '"os", "testos"' '"cpu", "riscv"' \
+    '"ipv4", ["10.0.0.1", "10.0.0.2"]'; do
+    state_is "inventory attribute $attr" \
+        "[[a[\"name\"], a[\"value\"]] for a in s[\"inventory\"] if a[\"name\"] == [$attr][0]]" "[[$attr]]"
+done
+state_is "the client's version" \
+    '[a["value"].split(" ")[0] for a in s["inventory"] if a["name"] == "mender_client_version"]' \
+    '["artsig-update"]'
+state_is "a script that is not executable is left out" \
+    '[a for a in s["inventory"] if a["name"] == "ignored"]' '[]'
+state_is "the inventory request carried the token" \
+    '[x["authorization"].startswith("Bearer ") and len(x["authorization"]) > 20 for x in r if x["route"] == "inventory"][-1]' 'true'
+
+echo "== a fresh device makes RSA 3072, mode 0600, and keeps it"
+key=$DATA/mender-agent.pem
+[ -f "$key" ] && ok || bad "no $key made"
+[ "$(stat -c %a "$key")" = 600 ] && ok || bad "$key has mode $(stat -c %a "$key")"
+openssl pkey -in "$key" -text -noout 2>&1 | grep -q "3072 bit" && ok ||
+    bad "$key is not RSA 3072: $(openssl pkey -in "$key" -text -noout 2>&1 | head -1)"
+same_pubkey "the made key" "$key"
+cp "$key" "$T/first.pem"
+expect_exit 0 "send-inventory again" inventory
+cmp -s "$key" "$T/first.pem" && ok || bad "the device key changed on the second run"
+same_pubkey "the second run" "$key"
+ls -A "$DATA" | grep -q '^\.mender-agent' && bad "a temporary key file left" || ok
+
+echo "== ArtsigAuthKeyType ed25519"
+device '"ArtsigAuthKeyType":"ed25519",'
+expect_exit 0 "send-inventory, ed25519" inventory
+openssl pkey -in "$key" -text -noout 2>&1 | grep -qi "ED25519" && ok || bad "$key is not Ed25519"
+same_pubkey "the made Ed25519 key" "$key"
+
+echo "== an existing mender-agent.pem of each form is used as it is"
+openssl genrsa -traditional 3072 2>/dev/null >"$T/rsa1.pem" || openssl genrsa 3072 >"$T/rsa1.pem"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/rsa8.pem" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/ec1.pem" 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ec8.pem" 2>/dev/null
+openssl genpkey -algorithm ED25519 -out "$T/ed.pem" 2>/dev/null
+grep -q "BEGIN RSA PRIVATE KEY" "$T/rsa1.pem" && grep -q "BEGIN EC PRIVATE KEY" "$T/ec1.pem" &&
+    ok || bad "openssl did not make PKCS#1 / SEC1 keys"
+for k in rsa1 rsa8 ec1 ec8 ed; do
+    device
+    cp "$T/$k.pem" "$key" && chmod 600 "$key"
+    expect_exit 0 "send-inventory with an existing $k key" inventory
+    cmp -s "$key" "$T/$k.pem" && ok || bad "$k: mender-agent.pem was rewritten"
+    same_pubkey "existing $k key" "$T/$k.pem"
+done
+echo "== Security.AuthPrivateKey names the key; a missing one is not made"
+device "\"Security\":{\"AuthPrivateKey\":\"$T/ec1.pem\"},"
+expect_exit 0 "send-inventory with Security.AuthPrivateKey" inventory
+same_pubkey "Security.AuthPrivateKey" "$T/ec1.pem"
+[ ! -e "$key" ] && ok || bad "mender-agent.pem made although a key is configured"
+device "\"Security\":{\"AuthPrivateKey\":\"$T/absent.pem\"},"
+expect_exit 1 "a configured key that is missing" quiet
+expect_one_line_error "a configured key that is missing"
+contains "a configured key that is missing" "$T/err" "$T/absent.pem"
+[ ! -e "$T/absent.pem" ] && ok || bad "a configured key was made"
+
+echo "== TenantToken in the body and as the auth request's bearer"
+device '"TenantToken":"tenant-abc.def",'
+expect_exit 0 "send-inventory with a tenant token" inventory
+state_is "tenant_token in the body" \
+    '[x["body"]["tenant_token"] for x in r if x["route"] == "auth"][-1]' 'tenant-abc.def'
+state_is "tenant token as bearer" \
+    '[x["authorization"] for x in r if x["route"] == "auth"][-1]' 'Bearer tenant-abc.def'
+upd show-config >"$T/shown"
+lacks "show-config hides the tenant token" "$T/shown" "tenant-abc"
+lacks "no tenant token in the messages" "$T/err" "tenant-abc"
+
+echo "== pending device, revoked token, 5xx, garbage"
+device
+server_ctl pending '{"times": 1}' >/dev/null
+expect_exit 1 "a device not yet accepted" quiet
+expect_one_line_error "a device not yet accepted"
+contains "a device not yet accepted" "$T/err" "HTTP 401"
+contains "names the URL" "$T/err" "$SERVER_URL/api/devices/v1/authentication/auth_requests"
+
+expect_exit 0 "send-inventory to hold a token" upd -l error send-inventory
+before=$(server_state 's["auth_count"]')
+server_ctl revoke '{}' >/dev/null
+server_ctl fault '{"route": "inventory", "status": 401, "times": 1}' >/dev/null
+expect_exit 0 "a 401 on inventory: re-auth and again" inventory
+# One run authenticates at its start, and once more after the 401.
+state_is "authenticated again after the 401" 's["auth_count"]' "$((before + 2))"
+state_is "the inventory request was repeated after the 401" \
+    '[x["status"] for x in r if x["route"] == "inventory"][-2:]' '[401, 200]'
+
+server_ctl fault '{"route": "inventory", "status": 503, "times": 1}' >/dev/null
+expect_exit 1 "a 503 on inventory" quiet
+expect_one_line_error "a 503 on inventory"
+contains "a 503 on inventory" "$T/err" "HTTP 503"
+server_ctl fault '{"route": "inventory", "status": 500, "times": 1, "body": "{\"error\": \"db down\"}"}' >/dev/null
+expect_exit 1 "a 500 with the server's message" inventory
+contains "a 500 with the server's message" "$T/err" "HTTP 500: db down"
+server_ctl fault '{"route": "auth", "status": 200, "times": 1, "body": "not a token\n\u0001"}' >/dev/null
+expect_exit 1 "garbage instead of a token" quiet
+expect_one_line_error "garbage instead of a token"
+contains "garbage instead of a token" "$T/err" "not a token"
+
+echo "== -l levels"
+device
+expect_exit 0 "-l debug" upd -l debug send-inventory
+contains "-l debug shows debug lines" "$T/err" "debug:"
+expect_exit 0 "-l error" upd -l error send-inventory
+[ ! -s "$T/err" ] && ok || bad "-l error printed: $(cat "$T/err")"
+expect_exit 0 "default level" upd send-inventory
+contains "info by default" "$T/err" "info: inventory sent"
+lacks "no debug by default" "$T/err" "debug:"
+expect_exit 1 "-l bogus" upd -l bogus send-inventory
+expect_one_line_error "-l bogus"
+
+echo "== -b/--fallback-config then -c"
+device
+mv "$DEV/mender.conf" "$T/fallback.conf"
+printf '{"TenantToken":"from-main","ArtsigInventoryDir":"%s"}\n' "$T/noinv" >"$DEV/mender.conf"
+expect_exit 0 "ServerURL from the fallback, TenantToken from the main file" \
+    upd -b "$T/fallback.conf" send-inventory
+state_is "the main file's tenant token" \
+    '[x["body"]["tenant_token"] for x in r if x["route"] == "auth"][-1]' 'from-main'
+state_is "the main file's inventory dir overrides the fallback's" \
+    '[a for a in s["inventory"] if a["name"] == "cpu"]' '[]'
+expect_exit 0 "a missing fallback file is no error (as 3.4)" \
+    "$UPD" -b "$T/absent.conf" -c "$T/fallback.conf" -d "$DATA" send-inventory
+expect_exit 1 "no server at all" upd -b "$T/absent.conf" send-inventory
+contains "no server at all" "$T/err" "no server configured"
+printf '{"Servers":[{"ServerURL":"%s"}]}\n' "$SERVER_URL" >"$DEV/mender.conf"
+expect_exit 1 "ServerURL in the fallback and Servers in the main file" \
+    upd -b "$T/fallback.conf" send-inventory
+contains "ServerURL and Servers across files" "$T/err" "both ServerURL and Servers"
+
+echo "== Servers: the next one when the first cannot be reached"
+device
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '{"Servers":[{"ServerURL":"http://127.0.0.1:%s"},{"ServerURL":"%s/"}],"DeviceTypeFile":"%s","ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s"}\n' \
+    "$dead" "$SERVER_URL" "$DEV/device_type" "$DEV/identity" "$DEV/inv" >"$DEV/mender.conf"
+expect_exit 0 "falls over to the second server" inventory
+contains "says the first could not be reached" "$T/err" "cannot reach the server"
+
+finish

@@ -204,6 +204,21 @@ const char *upd_source_error(const struct upd_source *src);
 const char *upd_source_name(const struct upd_source *src);
 void upd_source_close(struct upd_source *src);
 
+/* ---- net.c: what downloads and the server's API share ---- */
+/* The PEM certificates of `file`, trusted by https connections besides the
+ * system's; -1 with a one-line reason in why when it cannot be read or holds
+ * none. */
+struct upd_trusted;
+int upd_trusted_load(struct upd_trusted **out, const char *file, char *why, size_t why_size);
+void upd_trusted_free(struct upd_trusted *trusted);
+/* Make the libcurl easy handle's connections trust them (it must outlive
+ * the handle's use); -1 when libcurl is not built with OpenSSL. */
+int upd_trusted_use(void *easy, struct upd_trusted *trusted);
+/* The URL as messages show it: credentials, query (a presigned URL carries
+ * its signature there) and fragment removed; malloc'd, NULL when libcurl
+ * cannot parse it (or out of memory). */
+char *upd_url_shown(const char *url);
+
 /* ---- sys.c: the client's child processes (update modules, state scripts) ---- */
 /* SIGINT, SIGTERM and SIGHUP are noted instead of ending the client, so that
  * an update stopped by one ends on its failure path with the data dir still
@@ -308,6 +323,24 @@ int upd_scripts_run(const struct upd_config *cfg, const char *data_dir, const ch
  * happens on demand and again after any 401, which retries the call once.
  * Every call has a timeout; none retries on its own beyond that 401. */
 struct upd_server;
+/* auth.c: run `program` directly (with a timeout) and add the key=value lines
+ * it prints to the JSON object `into`; a key seen again turns into a list of
+ * its values, as Mender's identity and inventory scripts are read. */
+struct json_object;
+int upd_keyvalues_run(struct json_object *into, const char *program);
+/* auth.c: the auth request body (Mender 3.4's bytes: id_data from
+ * cfg->identity_script, tenant_token, the device key's public half) and its
+ * X-MEN-Signature. The device key is Security.AuthPrivateKey (a file or a
+ * pkcs11: URI), else HttpsClient.Key, else DATA_DIR/mender-agent.pem, made
+ * (mode 0600) when absent. */
+struct upd_auth_request {
+    char *body;
+    size_t len;
+    char signature[ARTSIG_SIGNATURE_B64_MAX];
+};
+int upd_auth_request(struct upd_auth_request *req, const struct upd_config *cfg,
+                     const char *data_dir);
+void upd_auth_request_free(struct upd_auth_request *req);
 int upd_server_new(struct upd_server **out, const struct upd_config *cfg, const char *data_dir);
 void upd_server_free(struct upd_server *server);
 /* Authenticate now (the daemon does at start, to report a refusal early). */

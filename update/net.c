@@ -1,0 +1,80 @@
+/* What the client's two kinds of http(s) connection share: downloads
+ * (source.c) and the Mender Server's API (server.c) trust the same extra
+ * certificates and show URLs the same way. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "update.h"
+
+int upd_trusted_load(struct upd_trusted **out, const char *file, char *why, size_t why_size)
+{
+    *out = NULL;
+    BIO *bio = BIO_new_file(file, "r");
+    if (!bio) {
+        snprintf(why, why_size, "trusted certificates %s: %s", file, strerror(errno));
+        return -1;
+    }
+    STACK_OF(X509_INFO) *certs = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+    BIO_free(bio);
+    /* What the reader skipped must not turn up in libcurl's TLS errors. */
+    ERR_clear_error();
+    int n = 0;
+    for (int i = 0; certs && i < sk_X509_INFO_num(certs); i++)
+        n += sk_X509_INFO_value(certs, i)->x509 != NULL;
+    if (!n) {
+        sk_X509_INFO_pop_free(certs, X509_INFO_free);
+        snprintf(why, why_size, "trusted certificates %s: no PEM certificate in it", file);
+        return -1;
+    }
+    *out = (struct upd_trusted *)certs;
+    return 0;
+}
+
+void upd_trusted_free(struct upd_trusted *trusted)
+{
+    sk_X509_INFO_pop_free((STACK_OF(X509_INFO) *)trusted, X509_INFO_free);
+}
+
+/* libcurl's CURLOPT_SSL_CTX_FUNCTION: each new connection trusts them. */
+static CURLcode add_trusted(CURL *easy, void *ssl_ctx, void *userdata)
+{
+    (void)easy;
+    STACK_OF(X509_INFO) *certs = userdata;
+    X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+    for (int i = 0; i < sk_X509_INFO_num(certs); i++) {
+        X509 *cert = sk_X509_INFO_value(certs, i)->x509;
+        if (cert && !X509_STORE_add_cert(store, cert))
+            return CURLE_SSL_CACERT_BADFILE;
+    }
+    return CURLE_OK;
+}
+
+int upd_trusted_use(void *easy, struct upd_trusted *trusted)
+{
+    return curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, add_trusted) == CURLE_OK &&
+                   curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, trusted) == CURLE_OK
+               ? 0
+               : -1;
+}
+
+char *upd_url_shown(const char *url)
+{
+    CURLU *u = curl_url();
+    char *shown = NULL, *copy = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_URL, &shown, 0) == CURLUE_OK)
+        copy = strdup(shown);
+    curl_free(shown);
+    curl_url_cleanup(u);
+    return copy;
+}
