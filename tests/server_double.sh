@@ -263,12 +263,13 @@ single_file() {
         -f "$T/$1/payload.txt" -k "$K/ecp256.pkcs8.key" -o "$T/$1.mender"
 }
 
-# deploy ID NAME VERIFY_KEY UNTIL: offer $T/NAME.mender as deployment ID, run
-# the client until the state satisfies UNTIL (at most 40 s), then stop it.
+# deploy ID NAME CONF_MEMBERS UNTIL: offer $T/NAME.mender as deployment ID, run
+# the client (mender.conf members as mender34-daemon takes them) until the
+# state satisfies UNTIL (at most 40 s), then stop it.
 deploy() {
     server_ctl deployment "{\"id\":\"$1\",\"artifact_name\":\"$2\",\"artifact\":\"$T/$2.mender\",
         \"device_types_compatible\":[\"$DEV\"]}" >/dev/null
-    sh "$PEER" "$SB" "$SERVER_URL" 45 "\"ArtifactVerifyKey\":\"$3\"," >"$T/$1.client.log" 2>&1 &
+    sh "$PEER" "$SB" "$SERVER_URL" 45 "$3" >"$T/$1.client.log" 2>&1 &
     client=$!
     STOP_AT_EXIT="$STOP_AT_EXIT $client"
     server_wait 40 "$4" || bad "$1: the client did not get there in 40 s: $(server_state \
@@ -288,7 +289,7 @@ requests_of() {
 # its first start); the double checks it on every auth.
 single_file sf-2 "$T/dest"
 server_start "$T/srv-real" || { finish; exit; }
-deploy d1 sf-2 "$K/ecp256.pub" \
+deploy d1 sf-2 "\"ArtifactVerifyKey\":\"$K/ecp256.pub\"," \
     'set(s["deployments"]["d1"]["statuses"]) & {"success", "failure"}'
 seen=$(requests_of)
 echo "$seen" >"$T/seen"
@@ -310,15 +311,24 @@ lacks "(a) no failure reported" "$T/seen" "status:failure"
 [ "$(stat -c %a "$T/dest/payload.txt" 2>/dev/null)" = 640 ] && ok || bad "(a) payload mode"
 server_stop
 
-# (b) A refused one: the verification key is not the signer's. The device key
-# is P-256 this time and the double checks with openssl: 3.4 signs its auth
+# (b) A refused one: the verification key is not the signer's. Over https
+# this time, with a self-signed certificate that ServerCertificate names; the
+# device key is P-256 and the double checks with openssl: 3.4 signs its auth
 # request in DER, as deviceauth expects.
 single_file sf-3 "$T/dest3"
 cp "$K/ecp256.sec1.key" "$SB/data/mender-agent.pem"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+    -keyout "$T/tls.key" -out "$T/tls.pem" 2>"$T/err" || bad "a TLS certificate: $(cat "$T/err")"
 export MENDER_DOUBLE_VERIFIER=openssl
-server_start "$T/srv-refused" || { finish; exit; }
+server_start "$T/srv-refused" --tls "$T/tls.pem" "$T/tls.key" || { finish; exit; }
 unset MENDER_DOUBLE_VERIFIER
-deploy d2 sf-3 "$K/ecp256b.pub" \
+case $SERVER_URL in https://localhost:*) ok ;; *) bad "--tls: url $SERVER_URL" ;; esac
+python3 -c 'import ssl, sys, urllib.request
+urllib.request.urlopen(sys.argv[1] + "/_double/state", timeout=10,
+    context=ssl.create_default_context(cafile=sys.argv[2]))' "$SERVER_URL" "$T/tls.pem" &&
+    ok || bad "--tls: the certificate does not verify for $SERVER_URL"
+deploy d2 sf-3 "\"ArtifactVerifyKey\":\"$K/ecp256b.pub\",\"ServerCertificate\":\"$T/tls.pem\"," \
     '"success" in s["deployments"]["d2"]["statuses"] or s["deployments"]["d2"]["logs"]'
 seen=$(requests_of)
 echo "$seen" >"$T/seen"

@@ -11,6 +11,9 @@
 # test may add the ids of its own background processes to $STOP_AT_EXIT.
 STOP_AT_EXIT=
 trap 'for p in $STOP_AT_EXIT; do kill "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
+# A stop signal (meson's timeout) ends the test through the EXIT trap.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 server_start() {
     SERVER_DIR=$1
