@@ -9,9 +9,14 @@ Once listening it writes DIR/url (atomically) and appends every request it
 answered to DIR/requests.jsonl, one JSON object a line. Tests steer it through
 /_double/ on the same port; tests/server_lib.sh wraps that. The device API
 follows ../shared/SERVER.md and the open-source server's devices_api.yml files;
-where the real server would refuse to offer something (a device type the
-artifact does not list, the artifact the device already runs) the double
-offers it anyway, as deciding is the client's job under test.
+where the real server would not offer something (a device type the artifact
+does not list; the artifact the device already runs, which deployments marks
+already-installed itself) the double offers it anyway, as deciding is the
+client's job under test. Deployments are offered oldest first, each until it
+has a final status or is aborted. Like deployments, it accepts a status
+repeated (the state lists every accepted report, repeats included) and
+answers 409 to any status of an aborted deployment. A fault's answer leaves
+the state as it was.
 
 Environment: MENDER_DOUBLE_VERIFIER=openssl checks signatures with the openssl
 command even when `cryptography` is installed (so tests cover both).
@@ -245,8 +250,7 @@ def route_of(method, path):
     if path == "/api/devices/v2/deployments/device/deployments/next" and method == "POST":
         return "next_v2", None
     if path == DEPLOYMENTS + "/next":
-        return {"POST": ("next_v1_post", None), "GET": ("next_v1_get", None)}.get(
-            method, ("unknown", None))
+        return {"POST": "next_v1_post", "GET": "next_v1_get"}.get(method, "unknown"), None
     m = re.fullmatch(re.escape(DEPLOYMENTS) + r"/([^/]+)/(status|log)", path)
     if m and method == "PUT":
         return m.group(2), urllib.parse.unquote(m.group(1))
@@ -281,13 +285,13 @@ class Handler(BaseHTTPRequestHandler):
         self.parsed = True
         try:
             self.raw_body = self.read_body()
-            fault = self.state.take_fault(self.route) if self.route != "control" else None
-            if fault and fault.get("delay"):
-                time.sleep(fault["delay"])
-            if fault and ("status" in fault or "body" in fault):
-                self.send_raw(fault.get("status", 200), fault.get("body"))
+            taken = self.state.take_fault(self.route) if self.route != "control" else None
+            self.fault = taken or {}
+            time.sleep(self.fault.get("delay", 0))
+            if "status" in self.fault or "body" in self.fault:
+                self.send_raw(self.fault.get("status", 200), self.fault.get("body"))
             else:
-                getattr(self, "route_" + self.route)(fault or {})
+                getattr(self, "route_" + self.route)()
         except Refusal as refusal:
             self.send_json(refusal.status, {"error": str(refusal),
                                             "request_id": secrets.token_hex(8)},
@@ -382,7 +386,7 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- device API
 
-    def route_auth(self, _fault):
+    def route_auth(self):
         request = self.body_json()
         if not isinstance(request, dict) or not isinstance(request.get("id_data"), str) \
                 or not isinstance(request.get("pubkey"), str):
@@ -416,7 +420,7 @@ class Handler(BaseHTTPRequestHandler):
             self.state.tokens.add(token)
         self.send_raw(200, token, "application/jwt")
 
-    def route_inventory(self, _fault):
+    def route_inventory(self):
         self.require_token()
         attributes = self.body_json()
         if not isinstance(attributes, list) or not all(
@@ -428,17 +432,17 @@ class Handler(BaseHTTPRequestHandler):
             self.state.inventory_count += 1
         self.send_json(200, None)
 
-    def route_next_v2(self, _fault):
+    def route_next_v2(self):
         self.require_token()
         raise Refusal(404, "not found")
 
-    def route_next_v1_post(self, _fault):
+    def route_next_v1_post(self):
         self.require_token()
         if not isinstance(self.body_json(), dict):
             raise Refusal(400, "invalid device provides")
         self.offer()
 
-    def route_next_v1_get(self, _fault):
+    def route_next_v1_get(self):
         self.require_token()
         if "device_type" not in self.query or "artifact_name" not in self.query:
             raise Refusal(400, "missing device_type or artifact_name")
@@ -459,7 +463,7 @@ class Handler(BaseHTTPRequestHandler):
             artifact["device_types_compatible"] = dep["device_types_compatible"]
         self.send_json(200, {"id": dep["id"], "artifact": artifact})
 
-    def route_status(self, _fault):
+    def route_status(self):
         self.require_token()
         report = self.body_json()
         if not isinstance(report, dict) or report.get("status") not in KNOWN_STATUSES:
@@ -473,7 +477,7 @@ class Handler(BaseHTTPRequestHandler):
                 dep["finished"] = True
         self.send_json(204, None)
 
-    def route_log(self, _fault):
+    def route_log(self):
         self.require_token()
         log = self.body_json()
         if not isinstance(log, dict) or not isinstance(log.get("messages"), list):
@@ -483,7 +487,7 @@ class Handler(BaseHTTPRequestHandler):
             dep["logs"].append(log["messages"])
         self.send_json(204, None)
 
-    def route_download(self, fault):
+    def route_download(self):
         dep = self.deployment_known()
         if self.query.get("token") != dep["download_token"]:
             raise Refusal(403, "signature does not match")
@@ -507,7 +511,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             f.seek(start)
-            self.stream(f, end - start, fault.get("cut_after"))
+            self.stream(f, end - start, self.fault.get("cut_after"))
 
     def byte_range(self, size):
         header = self.headers.get("Range")
@@ -535,12 +539,12 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
 
-    def route_unknown(self, _fault):
+    def route_unknown(self):
         raise Refusal(404, "not found")
 
     # -- control
 
-    def route_control(self, _fault):
+    def route_control(self):
         name = self.url_path[len("/_double/"):]
         if name == "state" and self.command == "GET":
             self.send_json(200, self.state.snapshot())
@@ -572,6 +576,8 @@ class Handler(BaseHTTPRequestHandler):
         if request.get("route") not in ROUTES - {"control"}:
             raise Refusal(400, "fault: unknown route")
         fault = {"times": int(request.get("times", 1)), "skip": int(request.get("skip", 0))}
+        if fault["times"] == 0 or fault["times"] < -1:
+            raise Refusal(400, "fault: times is -1 (forever) or at least 1")
         for key in ("status", "body", "delay", "cut_after"):
             if key in request:
                 fault[key] = request[key]
