@@ -206,4 +206,84 @@ printf '{"Servers":[{"ServerURL":"http://127.0.0.1:%s"},{"ServerURL":"%s/"}],"De
 expect_exit 0 "falls over to the second server" inventory
 contains "says the first could not be reached" "$T/err" "cannot reach the server"
 
+echo "== https: ServerCertificate, refused without, SkipVerify"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null ||
+    bad "openssl req: no certificate"
+plain_url=$SERVER_URL plain_pid=$SERVER_PID plain_dir=$SERVER_DIR
+server_start "$T/tls" --tls "$T/tls.crt" "$T/tls.key"
+case $SERVER_URL in https://localhost:*) ok ;; *) bad "the double's --tls URL is $SERVER_URL" ;; esac
+URL=$SERVER_URL
+device "\"ServerCertificate\":\"$T/tls.crt\","
+expect_exit 0 "https with ServerCertificate" inventory
+state_is "inventory over https" 's["inventory_count"]' 1
+device
+expect_exit 1 "https without the certificate trusted" quiet
+expect_one_line_error "https without the certificate trusted"
+contains "https without the certificate trusted: says why" "$T/err" "certificate"
+expect_exit 0 "https with --skipverify" upd --skipverify send-inventory
+contains "--skipverify is warned about" "$T/err" "not checked"
+device '"SkipVerify":true,'
+expect_exit 0 "https with SkipVerify" inventory
+device
+expect_exit 0 "https with -E (--trusted-certs)" upd -E "$T/tls.crt" send-inventory
+server_stop
+unset URL
+SERVER_URL=$plain_url SERVER_PID=$plain_pid SERVER_DIR=$plain_dir
+
+echo "== a device key in a token (SoftHSM2, pkcs11: URI)"
+MOD=
+for m in /usr/lib/*/softhsm/libsofthsm2.so /usr/lib/softhsm/libsofthsm2.so; do
+    [ -f "$m" ] && MOD=$m && break
+done
+if [ -z "$MOD" ] || ! command -v softhsm2-util >/dev/null; then
+    echo "skipped: softhsm2 is not installed"
+else
+    PIN=5647382910
+    SOFTHSM2_CONF=$T/softhsm2.conf
+    export SOFTHSM2_CONF
+    mkdir -p "$T/tokens"
+    printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
+        "$T/tokens" >"$SOFTHSM2_CONF"
+    openssl pkcs8 -topk8 -nocrypt -in "$T/ec1.pem" -out "$T/ec1.p8" 2>/dev/null
+    softhsm2-util --init-token --free --label dev --so-pin 0000 --pin "$PIN" >/dev/null &&
+        softhsm2-util --import "$T/ec1.p8" --token dev --label devkey --id 07 --pin "$PIN" \
+            >/dev/null && ok || bad "softhsm2-util: no token"
+    uri="pkcs11:token=dev;object=devkey;type=private?module-path=$MOD&pin-value=$PIN"
+    device "\"Security\":{\"AuthPrivateKey\":\"$uri\"},"
+    expect_exit 0 "send-inventory with a pkcs11: device key" inventory
+    same_pubkey "the token's key" "$T/ec1.pem"
+    lacks "no PIN in the messages" "$T/err" "$PIN"
+    [ ! -e "$key" ] && ok || bad "mender-agent.pem made although a token key is configured"
+    device "\"Security\":{\"AuthPrivateKey\":\"pkcs11:token=dev;object=absent?module-path=$MOD&pin-value=$PIN\"},"
+    expect_exit 1 "a pkcs11: key that is absent" quiet
+    expect_one_line_error "a pkcs11: key that is absent"
+    lacks "no PIN in the refusal" "$T/err" "$PIN"
+fi
+
+echo "== a mender-agent.pem made by Mender 3.4 itself"
+PEER=$SRC/../shared/peers/mender34-daemon
+if ! command -v mender >/dev/null || [ ! -x "$PEER" ] || ! command -v unshare >/dev/null; then
+    echo "skipped: mender 3.4 (mender-client) or $PEER is not available"
+else
+    X=$T/m34
+    # Its daemon authenticates at once (its send-inventory only signals a
+    # running daemon through systemd).
+    "$PEER" "$X" "$SERVER_URL" 8 '' >"$T/m34.log" 2>&1
+    if [ -f "$X/data/mender-agent.pem" ]; then
+        ok
+        last_pubkey
+        cp "$T/seen.pem" "$T/m34.pub"
+        device
+        cp "$X/data/mender-agent.pem" "$key"
+        expect_exit 0 "send-inventory with 3.4's key" inventory
+        last_pubkey
+        cmp -s "$T/seen.pem" "$T/m34.pub" && ok ||
+            bad "the double saw another key than from 3.4: $(cat "$T/seen.pem" "$T/m34.pub")"
+        cmp -s "$key" "$X/data/mender-agent.pem" && ok || bad "3.4's key was rewritten"
+    else
+        bad "mender 3.4 made no mender-agent.pem: $(tail -n 5 "$T/m34.log")"
+    fi
+fi
+
 finish

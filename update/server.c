@@ -201,14 +201,16 @@ static int perform_anywhere(struct upd_server *s, struct exchange *x,
         int rc = perform(s, x, headers);
         if (rc != UPD_EXIT_OK || x->status != 0)
             return rc;
-        upd_warn("%s %s: cannot reach the server: %s", x->method,
+        if (tried + 1 == s->cfg->nserver_urls)
+            break;
+        upd_warn("%s %s: cannot reach the server: %s; trying the next one", x->method,
                  s->cfg->server_urls[s->current], s->curl_error);
-        if (s->cfg->nserver_urls > 1) {
-            s->current = (s->current + 1) % s->cfg->nserver_urls;
-            *moved = true;
-        }
+        s->current = (s->current + 1) % s->cfg->nserver_urls;
+        *moved = true;
     }
-    return fail_call(s, x, "no server could be reached");
+    char what[CURL_ERROR_SIZE + 64];
+    snprintf(what, sizeof what, "cannot reach the server: %s", s->curl_error);
+    return fail_call(s, x, what);
 }
 
 /* A token as a header may carry it: printable ASCII, no spaces. */
