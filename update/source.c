@@ -14,9 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/ssl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +55,7 @@ struct upd_source {
     curl_off_t resume_from;   /* offset the current attempt asked for */
     curl_off_t total;         /* size of the artifact, -1 while unknown */
     char *etag;               /* strong ETag of the first response */
-    STACK_OF(X509_INFO) *trusted; /* certificates trusted besides the system's, or NULL */
+    struct upd_trusted *trusted; /* certificates trusted besides the system's, or NULL */
     int attempt;
     CURLcode result;
     bool https_only; /* the URL is https, so are its redirects */
@@ -91,25 +88,6 @@ static ssize_t read_fd(struct upd_source *s, void *buf, size_t size)
 }
 
 /* ---- URLs ---- */
-
-/* The URL as messages show it: credentials, query (a presigned URL carries
- * its signature there) and fragment removed. NULL when libcurl cannot parse
- * it (or out of memory). */
-static char *display_url(const char *url)
-{
-    CURLU *u = curl_url();
-    char *shown = NULL, *copy = NULL;
-    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_USER, NULL, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
-        curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_URL, &shown, 0) == CURLUE_OK)
-        copy = strdup(shown);
-    curl_free(shown);
-    curl_url_cleanup(u);
-    return copy;
-}
 
 /* A URL that libcurl cannot parse, shown without knowing its parts for sure:
  * nothing from the first '?' or '#' on (query, fragment), and nothing from
@@ -261,36 +239,6 @@ static int start_transfer(struct upd_source *s)
     return 0;
 }
 
-/* The certificates of a PEM file that https connections trust besides the
- * system's, read once: each connection (resumes, redirects) gets them. */
-static int load_trusted_certs(struct upd_source *s, const char *file)
-{
-    BIO *bio = BIO_new_file(file, "r");
-    if (!bio)
-        return set_error(s, "trusted certificates %s: %s", file, strerror(errno));
-    s->trusted = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
-    BIO_free(bio);
-    /* What the reader skipped must not turn up in libcurl's TLS errors. */
-    ERR_clear_error();
-    int certs = 0;
-    for (int i = 0; s->trusted && i < sk_X509_INFO_num(s->trusted); i++)
-        certs += sk_X509_INFO_value(s->trusted, i)->x509 != NULL;
-    return certs ? 0 : set_error(s, "trusted certificates %s: no PEM certificate in it", file);
-}
-
-static CURLcode add_trusted_certs(CURL *easy, void *ssl_ctx, void *userdata)
-{
-    (void)easy;
-    const struct upd_source *s = userdata;
-    X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
-    for (int i = 0; i < sk_X509_INFO_num(s->trusted); i++) {
-        X509 *cert = sk_X509_INFO_value(s->trusted, i)->x509;
-        if (cert && !X509_STORE_add_cert(store, cert))
-            return CURLE_SSL_CACERT_BADFILE;
-    }
-    return CURLE_OK;
-}
-
 static int setup_curl(struct upd_source *s, const char *url, const char *trusted_certs)
 {
     if (!(s->staging = malloc(STAGING_SIZE)) || !(s->multi = curl_multi_init()) ||
@@ -321,11 +269,10 @@ static int setup_curl(struct upd_source *s, const char *url, const char *trusted
         curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s) != CURLE_OK)
         return set_error(s, "this libcurl lacks a required feature (http, https, "
                             "CURLOPT_PROTOCOLS_STR)");
-    if (trusted_certs && load_trusted_certs(s, trusted_certs) != 0)
-        return -1;
-    if (s->trusted &&
-        (curl_easy_setopt(s->easy, CURLOPT_SSL_CTX_FUNCTION, add_trusted_certs) != CURLE_OK ||
-         curl_easy_setopt(s->easy, CURLOPT_SSL_CTX_DATA, s) != CURLE_OK))
+    char why[512];
+    if (trusted_certs && upd_trusted_load(&s->trusted, trusted_certs, why, sizeof why) != 0)
+        return set_error(s, "%s", why);
+    if (s->trusted && upd_trusted_use(s->easy, s->trusted) != 0)
         return set_error(s, "this libcurl cannot trust more certificates (it is not built "
                             "with OpenSSL)");
     return start_transfer(s);
@@ -483,7 +430,7 @@ void upd_source_close(struct upd_source *src)
     curl_slist_free_all(src->if_range);
     if (src->curl_initialised)
         curl_global_cleanup();
-    sk_X509_INFO_pop_free(src->trusted, X509_INFO_free);
+    upd_trusted_free(src->trusted);
     free(src->etag);
     free(src->staging);
     free(src->name);
@@ -515,7 +462,7 @@ int upd_source_open(struct upd_source **out, const char *location, const char *t
     if (strcmp(location, "-") == 0)
         s->name = strdup("standard input");
     else if (is_url(location))
-        s->name = display_url(location);
+        s->name = upd_url_shown(location);
     else
         s->name = strdup(location);
     if (!s->name) {
