@@ -22,8 +22,11 @@ _artsig_update()
     fi
 
     case $prev in
-        --config | -c | --trusted-certs | -E)
+        --config | -c | --fallback-config | -b | --trusted-certs | -E)
             _artsig_update_paths -f
+            return ;;
+        --log-level | -l)
+            COMPREPLY=($(compgen -W 'error warning info debug' -- "$cur"))
             return ;;
         --data | -d)
             _artsig_update_paths -d
@@ -34,7 +37,8 @@ _artsig_update()
     local i command=
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
-            --config | -c | --data | -d | --trusted-certs | -E)
+            --config | -c | --fallback-config | -b | --data | -d | --trusted-certs | -E | \
+                --log-level | -l)
                 # the option's value, after an '=' word without bash-completion
                 if [[ ${words[i + 1]-} == = ]]; then ((i += 2)); else ((i++)); fi ;;
             -* | =) ;;
@@ -46,10 +50,10 @@ _artsig_update()
 
     if [[ -z $command ]]; then
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '--config -c --data -d --trusted-certs -E --help -h --version' -- "$cur"))
+            COMPREPLY=($(compgen -W '--config -c --fallback-config -b --data -d --trusted-certs -E --skipverify --log-level -l --help -h --version' -- "$cur"))
         else
             COMPREPLY=($(compgen -W \
-                'install commit rollback show-artifact show-provides show-config' \
+                'install commit rollback show-artifact show-provides show-config daemon check-update send-inventory' \
                 -- "$cur"))
         fi
         return
