@@ -24,7 +24,7 @@ tally() {
 head -c 100000 /dev/urandom >"$T/blob"
 protocol_checks() { # protocol_checks LABEL: against the running double
     python3 - "$SERVER_URL" "$SERVER_DIR" "$K" "$T/blob" "$1" >"$T/checks" 2>&1 <<'EOF'
-import http.client, json, subprocess, sys, tempfile, time, urllib.request, urllib.error
+import base64, http.client, json, subprocess, sys, tempfile, time, urllib.request, urllib.error
 url, directory, keys, blob_path, label = sys.argv[1:]
 blob = open(blob_path, "rb").read()
 
@@ -68,12 +68,8 @@ AUTH = "/api/devices/v1/authentication/auth_requests"
 def auth(body, signature):
     headers = {"Content-Type": "application/json"}
     if signature is not None:
-        headers["X-MEN-Signature"] = base64(signature)
+        headers["X-MEN-Signature"] = base64.b64encode(signature).decode()
     return call("POST", AUTH, body, headers)
-
-def base64(data):
-    import base64 as b64
-    return b64.b64encode(data).decode()
 
 def ecdsa_raw(der):
     """r||s of a DER ECDSA signature, as a client that forgot DER would send."""
