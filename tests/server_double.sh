@@ -259,19 +259,25 @@ single_file() {
         -f "$T/$1/payload.txt" -k "$K/ecp256.pkcs8.key" -o "$T/$1.mender"
 }
 
-# deploy ID NAME CONF_MEMBERS UNTIL: offer $T/NAME.mender as deployment ID, run
-# the client (mender.conf members as mender34-daemon takes them) until the
-# state satisfies UNTIL (at most 40 s), then stop it.
-deploy() {
-    server_ctl deployment "{\"id\":\"$1\",\"artifact_name\":\"$2\",\"artifact\":\"$T/$2.mender\",
-        \"device_types_compatible\":[\"$DEV\"]}" >/dev/null
-    sh "$PEER" "$SB" "$SERVER_URL" 45 "$3" >"$T/$1.client.log" 2>&1 &
+# run_client NAME CONF_MEMBERS UNTIL: run the client's daemon (mender.conf
+# members as mender34-daemon takes them) until the state satisfies UNTIL (at
+# most 40 s), then stop it; its log is $T/NAME.client.log.
+run_client() {
+    sh "$PEER" "$SB" "$SERVER_URL" 45 "$2" >"$T/$1.client.log" 2>&1 &
     client=$!
     STOP_AT_EXIT="$STOP_AT_EXIT $client"
-    server_wait 40 "$4" || bad "$1: the client did not get there in 40 s: $(server_state \
+    server_wait 40 "$3" || bad "$1: the client did not get there in 40 s: $(server_state \
         's["deployments"]'); its errors: $(grep -m 5 'level=error' "$T/$1.client.log")"
     kill "$client" 2>/dev/null
     wait "$client" 2>/dev/null
+}
+
+# deploy ID NAME CONF_MEMBERS UNTIL: offer $T/NAME.mender as deployment ID,
+# then run_client.
+deploy() {
+    server_ctl deployment "{\"id\":\"$1\",\"artifact_name\":\"$2\",\"artifact\":\"$T/$2.mender\",
+        \"device_types_compatible\":[\"$DEV\"]}" >/dev/null
+    run_client "$1" "$3" "$4"
 }
 
 # requests_of: the device's requests, one word each: the route, then the
@@ -338,6 +344,15 @@ contains "(b) the uploaded log names the signature" "$T/uploaded" "signature"
     python3 -c 'import json, sys; print(json.dumps([sys.stdin.read()]))')" ] &&
     ok || bad "(b) the double saw other device keys than the P-256 one: $(server_state 's["pubkeys"]')"
 [ ! -e "$T/dest3" ] && ok || bad "(b) the refused artifact installed something: $(ls "$T/dest3")"
+server_stop
+
+# (c) An Ed25519 device key: 3.4 signs the body itself, which the double takes.
+cp "$K/ed25519.key" "$SB/data/mender-agent.pem"
+server_start "$T/srv-ed25519" || { finish; exit; }
+run_client ed25519 '' 's["inventory_count"] > 0'
+case $(requests_of) in "auth:200 inventory:200"*) ok ;; *) bad "(c) requests: $(requests_of)" ;; esac
+[ "$(server_state 's["pubkeys"][0]')" = "$(openssl pkey -in "$K/ed25519.key" -pubout)" ] &&
+    ok || bad "(c) the double did not see the Ed25519 key: $(server_state 's["pubkeys"]')"
 server_stop
 
 finish
