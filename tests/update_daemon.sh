@@ -1,3 +1,309 @@
 #!/bin/sh
-# placeholder while issue 16 is built
-exit 77
+# artsig-update daemon and check-update against the Mender-server double
+# (tests/mender_server.py) on a simulated device (tests/update_lib.sh: two
+# partition files, a BootEnvFile, a data dir). A signed single-file module
+# update ends in downloading, installing, success and an inventory with the
+# new artifact_name; a rootfs-image update goes through the reboot cycle (the
+# reboot command writes a marker; the test then kills the daemon as a reboot
+# would and starts it again): commit -> success, or the bootloader back on the
+# old partition -> failure with a log saying so. A wrong key, an unsigned
+# artifact, a tampered payload and a wrong device type end in failure with a
+# log naming the reason, nothing installed; an installed name in
+# already-installed. A 409 rolls back what was installed and silences the
+# deployment; a 401 re-authenticates and repeats the request; a cut download
+# resumes with Range; a server in trouble is retried at
+# RetryPollIntervalSeconds, RetryPollCount times. SIGKILL at random points of
+# rootfs deployments, then a restart: exactly one final status each, and the
+# boot env points at a complete image. The CLI commits what the daemon
+# installed, and the daemon reports it.
+BUILD=$1 SRC=$2
+. "$SRC/tests/lib.sh"
+. "$SRC/tests/update_lib.sh"
+require_python3
+. "$SRC/tests/server_lib.sh"
+
+KEY=$T/key
+KEYS_JSON="\"ArtifactVerifyKey\":\"$KEY.pub\","
+"$ARTSIG" keygen --type ecdsa-p256 -o "$KEY" -p "$KEY.pub" >/dev/null
+"$ARTSIG" keygen --type ecdsa-p256 -o "$T/other.key" -p "$T/other.pub" >/dev/null
+DEBIAN_MODULES=/usr/share/mender/modules/v3
+
+# The image starts with a marker, so that a byte of the payload can be flipped.
+printf 'FLIPME' >"$T/img"
+head -c 300000 /dev/urandom >>"$T/img"
+rootfs_art() { # rootfs_art NAME [artsig write options]: a rootfs-image of $T/img
+    name=$1
+    shift
+    "$ARTSIG" write rootfs-image -f "$T/img" -t sim -n "$name" -o "$T/$name.mender" \
+        --no-progress "$@" >/dev/null || bad "artsig write $name $*"
+}
+for n in rel-2 rel-3 rel-4 cut-1 abort-2 cli-2; do rootfs_art "$n" -k "$KEY"; done
+rootfs_art wrongkey -k "$T/other.key"
+rootfs_art unsigned
+rootfs_art tampered -k "$KEY" --compression none
+python3 - "$T/tampered.mender" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+assert data.count(b"FLIPME") == 1
+open(sys.argv[1], "wb").write(data.replace(b"FLIPME", b"FLIPMF"))
+EOF
+"$ARTSIG" write rootfs-image -f "$T/img" -t other -n othertype -o "$T/othertype.mender" \
+    -k "$KEY" --no-progress >/dev/null || bad "artsig write othertype"
+
+# The device: identity, inventory, the reboot command (a marker: the test
+# plays the reboot) and a mender.conf that talks to the double every second.
+mkdir -p "$T/inventory"
+printf '#!/bin/sh\necho mac=02:00:00:00:00:01\n' >"$T/identity"
+printf '#!/bin/sh\necho hostname=testdev\n' >"$T/inventory/mender-inventory-test"
+chmod +x "$T/identity" "$T/inventory/mender-inventory-test"
+daemon_conf() { # daemon_conf [,"Option":VALUE...]
+    printf '{%s"DeviceTypeFile":"%s","RootfsPartA":"%s","RootfsPartB":"%s","BootEnvFile":"%s",
+ "UpdateModulesDir":"%s","ServerURL":"%s","UpdatePollIntervalSeconds":1,
+ "InventoryPollIntervalSeconds":2,"RetryPollIntervalSeconds":1,"ArtsigAuthKeyType":"ed25519",
+ "ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s",
+ "ArtsigRebootCommand":"touch %s/rebooted"%s}\n' "$KEYS_JSON" "$DEV/device_type" "$PA" "$PB" \
+        "$ENV" "$MODULES" "$SERVER_URL" "$T/identity" "$T/inventory" "$T" "${1:-}" \
+        >"$DEV/mender.conf"
+}
+sim_device() {
+    new_device sim "$KEYS_JSON"
+    ln -s "$DEBIAN_MODULES/single-file" "$MODULES/"
+    daemon_conf "$@"
+    cp "$PA" "$T/pa.orig"
+}
+
+server_start "$T/srv" || { finish; exit; }
+offer() { # offer ID ARTIFACT_FILE NAME [DEVICE_TYPES_JSON]
+    server_ctl deployment "{\"id\":\"$1\",\"artifact\":\"$2\",\"artifact_name\":\"$3\",
+        \"device_types_compatible\":${4:-[\"sim\"]}}" >/dev/null || bad "offering $1"
+}
+statuses() { server_state "s['deployments']['$1']['statuses']"; }
+expect_statuses() { # expect_statuses DEPLOYMENT JSON_LIST
+    got=$(statuses "$1")
+    if [ "$got" = "$2" ]; then ok; else bad "$1: statuses $got, want $2"; fi
+}
+expect_log() { # expect_log DEPLOYMENT TEXT: its uploaded log has TEXT
+    server_state "' '.join(m['message'] for l in s['deployments']['$1']['logs'] for m in l)" \
+        >"$T/log"
+    contains "$1: log upload" "$T/log" "$2"
+}
+wait_for() { # wait_for DESCRIPTION SECONDS EXPR
+    server_wait "$2" "$3" || bad "$1: timed out waiting for $3"
+}
+final_of() { echo "s['deployments']['$1']['statuses'][-1:] in (['success'], ['failure'])"; }
+
+DPID=
+daemon_start() {
+    rm -f "$T/rebooted"
+    "$UPD" --config "$DEV/mender.conf" --data "$DATA" daemon 2>>"$T/daemon.err" &
+    DPID=$!
+    STOP_AT_EXIT="$STOP_AT_EXIT $DPID"
+}
+daemon_stop() { # daemon_stop [SIGNAL]: the exit status of the daemon in $DRC
+    kill -"${1:-TERM}" "$DPID" 2>/dev/null
+    wait "$DPID"
+    DRC=$?
+}
+wait_reboot() { # the reboot command ran: play the reboot (SIGKILL)
+    i=0
+    while [ ! -e "$T/rebooted" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+    if [ -e "$T/rebooted" ]; then ok; else bad "$1: the reboot command did not run"; fi
+    daemon_stop KILL
+}
+
+echo "== a module update: statuses and inventory"
+sim_device
+printf '%s' "$T/dest" >"$T/dest_dir" && printf 'app.conf' >"$T/filename"
+printf 'version 2\n' >"$T/app.conf" && mkdir -p "$T/dest"
+"$ARTSIG" write module-image -T single-file -n mod-2 -t sim -o "$T/mod-2.mender" -k "$KEY" \
+    --no-progress -f "$T/dest_dir" -f "$T/filename" -f "$T/app.conf" >/dev/null ||
+    bad "artsig write mod-2"
+offer d-mod "$T/mod-2.mender" mod-2
+daemon_start
+wait_for "module" 30 "$(final_of d-mod)"
+wait_for "inventory after the update" 10 \
+    "any(a['name'] == 'artifact_name' and a['value'] == 'mod-2' for a in (s['inventory'] or []))"
+daemon_stop
+if [ "$DRC" -eq 143 ]; then ok; else bad "daemon stopped by SIGTERM: exit $DRC, want 143"; fi
+expect_statuses d-mod '["downloading", "installing", "success"]'
+if cmp -s "$T/app.conf" "$T/dest/app.conf"; then ok; else bad "the module did not install app.conf"; fi
+expect_provides "module" artifact_name=mod-2
+server_state "[a['value'] for a in s['inventory'] if a['name'] == 'hostname']" >"$T/inv"
+contains "inventory script" "$T/inv" testdev
+if [ -e "$DATA/deployment.json" ]; then bad "module: deployment record left"; else ok; fi
+
+echo "== refusals: failure, a log naming the reason, nothing installed"
+refused() { # refused ID ARTIFACT_FILE REASON [DEVICE_TYPES_JSON]
+    sim_device
+    save_device
+    offer "$1" "$2" "$1" "${4:-}"
+    expect_exit 1 "check-update $1" upd check-update
+    expect_statuses "$1" '["downloading", "failure"]'
+    expect_log "$1" "$3"
+    expect_device_kept "$1"
+    if [ -e "$DATA/deployment.json" ]; then bad "$1: deployment record left"; else ok; fi
+}
+refused wrongkey "$T/wrongkey.mender" "signature does not verify: tried 1 key"
+refused unsigned "$T/unsigned.mender" "artifact is not signed"
+refused tampered "$T/tampered.mender" "digest"
+refused othertype "$T/othertype.mender" "is for device types other; this device is sim"
+refused deptype "$T/rel-2.mender" "deployment deptype is for device types other, beagle" \
+    '["other", "beagle"]'
+
+echo "== already installed"
+sim_device
+offer d-same "$T/rel-2.mender" rel-1
+expect_exit 0 "check-update rel-1 again" upd check-update
+expect_statuses d-same '["already-installed"]'
+
+echo "== rootfs through the reboot cycle: commit -> success"
+sim_device
+offer d-root "$T/rel-2.mender" rel-2
+daemon_start
+wait_reboot "rel-2"
+expect_statuses d-root '["downloading", "installing", "rebooting"]'
+expect_env "rebooting into p3" mender_boot_part 3
+expect_env "on trial" upgrade_available 1
+daemon_start
+wait_for "rel-2 success" 30 "$(final_of d-root)"
+wait_for "inventory with rel-2" 10 \
+    "any(a['name'] == 'artifact_name' and a['value'] == 'rel-2' for a in (s['inventory'] or []))"
+daemon_stop
+expect_statuses d-root '["downloading", "installing", "rebooting", "success"]'
+expect_env "committed" upgrade_available 0
+expect_provides "rel-2" artifact_name=rel-2
+if cmp -s "$T/img" "$PB"; then ok; else bad "p3 does not hold the image"; fi
+
+echo "== rootfs: the bootloader goes back -> failure"
+offer d-back "$T/rel-3.mender" rel-3
+daemon_start
+wait_reboot "rel-3"
+expect_env "rebooting into p2" mender_boot_part 2
+# The new system did not come up: the bootloader went back to p3.
+printf 'bootcmd=run mender_setup\nmender_boot_part=3\nmender_boot_part_hex=3\nupgrade_available=0\nbootcount=1\n' >"$ENV"
+daemon_start
+wait_for "rel-3 failure" 30 "$(final_of d-back)"
+daemon_stop
+expect_statuses d-back '["downloading", "installing", "rebooting", "failure"]'
+expect_log d-back "points at the previous partition again"
+expect_provides "still rel-2" artifact_name=rel-2
+if [ -e "$DATA/update.json" ]; then bad "fallback: update still recorded"; else ok; fi
+
+echo "== 409 on installing: nothing more reported"
+sim_device
+save_device
+offer d-409 "$T/abort-2.mender" abort-2
+server_ctl fault '{"route": "status", "status": 409, "skip": 1}' >/dev/null
+expect_exit 1 "check-update aborted" upd check-update
+server_state "[x['body']['status'] for x in r if x['route'] == 'status' and x['deployment'] == 'd-409']" \
+    >"$T/sent"
+if [ "$(cat "$T/sent")" = '["downloading", "installing"]' ]; then ok; else
+    bad "409 on installing: sent $(cat "$T/sent")"; fi
+expect_device_kept "aborted before activation"
+server_ctl abort '{"id": "d-409"}' >/dev/null
+
+echo "== 409 on rebooting: the activated update is rolled back"
+sim_device
+save_device
+offer d-409b "$T/abort-2.mender" abort-2
+server_ctl fault '{"route": "status", "status": 409, "skip": 2}' >/dev/null
+expect_exit 1 "check-update aborted at rebooting" upd check-update
+if [ -e "$T/rebooted" ]; then bad "rebooted after a 409"; else ok; fi
+expect_env "rolled back" mender_boot_part 2
+expect_same "provides after the abort" "$DATA/provides" "$T/provides.saved"
+if [ -e "$DATA/update.json" ]; then bad "409: update still recorded"; else ok; fi
+server_ctl abort '{"id": "d-409b"}' >/dev/null
+n=$(server_state "len([x for x in r if x['route'] == 'status' and x['deployment'] == 'd-409b'])")
+if [ "$n" = 3 ]; then ok; else bad "409 on rebooting: $n status requests, want 3"; fi
+
+echo "== 401 mid-deployment: authenticate again, the same request again"
+sim_device
+offer d-401 "$T/rel-4.mender" rel-4
+server_ctl fault '{"route": "status", "status": 401, "skip": 1}' >/dev/null
+expect_exit 4 "check-update through a 401" upd check-update
+server_state "[(x['route'], x['status'], (x['body'] or {}).get('status') if isinstance(x['body'], dict) else None) for x in r if x['route'] in ('auth', 'status') and (x['deployment'] in (None, 'd-401'))][-4:]" >"$T/seq"
+if [ "$(cat "$T/seq")" = '[["status", 401, "installing"], ["auth", 200, null], ["status", 204, "installing"], ["status", 204, "rebooting"]]' ]; then
+    ok; else bad "401: requests $(cat "$T/seq")"; fi
+expect_exit 0 "check-update after the reboot" upd check-update
+expect_statuses d-401 '["downloading", "installing", "rebooting", "success"]'
+
+echo "== a cut download resumes with Range"
+sim_device
+offer d-cut "$T/cut-1.mender" cut-1
+server_ctl fault '{"route": "download", "cut_after": 100000}' >/dev/null
+expect_exit 4 "check-update with a cut download" upd check-update
+server_state "[x['range'] for x in r if x['route'] == 'download' and x['deployment'] == 'd-cut']" \
+    >"$T/ranges"
+contains "resumed with Range" "$T/ranges" '"bytes=1'
+if cmp -s "$T/img" "$PB"; then ok; else bad "cut download: p3 does not hold the image"; fi
+expect_exit 0 "check-update after the reboot" upd check-update
+expect_statuses d-cut '["downloading", "installing", "rebooting", "success"]'
+
+echo "== a server in trouble: retried every RetryPollIntervalSeconds, RetryPollCount times"
+sim_device ',"RetryPollCount":3,"UpdatePollIntervalSeconds":60'
+server_ctl fault '{"route": "next_v2", "status": 503, "times": -1}' >/dev/null
+before=$(server_state "len([x for x in r if x['route'] == 'next_v2'])")
+daemon_start
+sleep 0.5
+n1=$(server_state "len([x for x in r if x['route'] == 'next_v2'])")
+sleep 5
+n2=$(server_state "len([x for x in r if x['route'] == 'next_v2'])")
+daemon_stop
+if [ $((n1 - before)) -eq 1 ]; then ok; else bad "503: $((n1 - before)) polls in 0.5 s, want 1"; fi
+if [ $((n2 - before)) -eq 3 ]; then ok; else bad "503: $((n2 - before)) polls in 5.5 s, want 3"; fi
+server_stop # and a fresh one, without the fault
+server_start "$T/srv" || { finish; exit; }
+
+echo "== daemon and CLI: the CLI commits, the daemon reports success"
+sim_device
+offer d-cli "$T/cli-2.mender" cli-2
+daemon_start
+wait_reboot "cli-2"
+expect_exit 0 "artsig-update commit" upd commit
+daemon_start
+wait_for "cli-2 success" 30 "$(final_of d-cli)"
+daemon_stop
+expect_statuses d-cli '["downloading", "installing", "rebooting", "success"]'
+expect_provides "cli-2" artifact_name=cli-2
+
+echo "== SIGKILL at random points, then a restart: one final status, a complete image"
+sim_device
+for i in 1 2 3 4 5 6 7 8 9 10; do
+    rootfs_art "kill-$i" -k "$KEY"
+    offer "d-kill-$i" "$T/kill-$i.mender" "kill-$i"
+    daemon_start
+    sleep "$(python3 -c 'import random; print(random.uniform(0, 1.5))')"
+    daemon_stop KILL
+    # The restarts: until the deployment has its final status, each reboot
+    # (the marker) played by a SIGKILL.
+    tries=0
+    while [ $tries -lt 4 ] && [ "$(server_state "$(final_of "d-kill-$i")")" != true ]; do
+        daemon_start
+        waited=0
+        while [ ! -e "$T/rebooted" ] && [ $waited -lt 60 ] &&
+            [ "$(server_state "$(final_of "d-kill-$i")")" != true ]; do
+            sleep 0.25 && waited=$((waited + 1))
+        done
+        if [ -e "$T/rebooted" ]; then daemon_stop KILL; else daemon_stop; fi
+        tries=$((tries + 1))
+    done
+    finals=$(server_state "sorted(set(x for x in s['deployments']['d-kill-$i']['statuses'] if x in ('success', 'failure')))")
+    case $finals in
+    '["success"]' | '["failure"]') ok ;;
+    *) bad "d-kill-$i: final statuses $finals ($(statuses "d-kill-$i"))" ;;
+    esac
+    part=$(env_of mender_boot_part)
+    name=$(upd show-artifact)
+    case $name in
+    rel-1) want=$T/pa.orig ;;
+    kill-*) want=$T/img ;;
+    *) bad "d-kill-$i: installed $name" want=/dev/null ;;
+    esac
+    if cmp -s "$want" "$DEV/mmcblk0p$part"; then ok; else
+        bad "d-kill-$i: p$part (booted) is not the image of $name"; fi
+    if [ -e "$DATA/update.json" ] || [ -e "$DATA/deployment.json" ]; then
+        bad "d-kill-$i: state left: $(ls "$DATA")"; else ok; fi
+done
+
+cp "$T/daemon.err" /tmp/c-daemon.err 2>/dev/null
+finish
