@@ -56,13 +56,13 @@ mkdir -p "$T/inventory"
 printf '#!/bin/sh\necho mac=02:00:00:00:00:01\n' >"$T/identity"
 printf '#!/bin/sh\necho hostname=testdev\n' >"$T/inventory/mender-inventory-test"
 chmod +x "$T/identity" "$T/inventory/mender-inventory-test"
-daemon_conf() { # daemon_conf [,"Option":VALUE...]
+daemon_conf() { # daemon_conf [,"Option":VALUE...]; UpdatePollIntervalSeconds $POLL_S or 1
     printf '{%s"DeviceTypeFile":"%s","RootfsPartA":"%s","RootfsPartB":"%s","BootEnvFile":"%s",
- "UpdateModulesDir":"%s","ServerURL":"%s","UpdatePollIntervalSeconds":1,
+ "UpdateModulesDir":"%s","ServerURL":"%s","UpdatePollIntervalSeconds":%s,
  "InventoryPollIntervalSeconds":2,"RetryPollIntervalSeconds":1,"ArtsigAuthKeyType":"ed25519",
  "ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s",
  "ArtsigRebootCommand":"touch %s/rebooted"%s}\n' "$KEYS_JSON" "$DEV/device_type" "$PA" "$PB" \
-        "$ENV" "$MODULES" "$SERVER_URL" "$T/identity" "$T/inventory" "$T" "${1:-}" \
+        "$ENV" "$MODULES" "$SERVER_URL" "${POLL_S:-1}" "$T/identity" "$T/inventory" "$T" "${1:-}" \
         >"$DEV/mender.conf"
 }
 sim_device() {
@@ -240,7 +240,7 @@ expect_exit 0 "check-update after the reboot" upd check-update
 expect_statuses d-cut '["downloading", "installing", "rebooting", "success"]'
 
 echo "== a server in trouble: retried every RetryPollIntervalSeconds, RetryPollCount times"
-sim_device ',"RetryPollCount":3,"UpdatePollIntervalSeconds":60'
+POLL_S=60 sim_device ',"RetryPollCount":3'
 server_ctl fault '{"route": "next_v2", "status": 503, "times": -1}' >/dev/null
 before=$(server_state "len([x for x in r if x['route'] == 'next_v2'])")
 daemon_start
