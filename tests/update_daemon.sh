@@ -101,7 +101,7 @@ daemon_start() {
 }
 daemon_stop() { # daemon_stop [SIGNAL]: the exit status of the daemon in $DRC
     kill -"${1:-TERM}" "$DPID" 2>/dev/null
-    wait "$DPID"
+    { wait "$DPID"; } 2>/dev/null
     DRC=$?
 }
 wait_reboot() { # the reboot command ran: play the reboot (SIGKILL)
@@ -265,6 +265,26 @@ wait_for "cli-2 success" 30 "$(final_of d-cli)"
 daemon_stop
 expect_statuses d-cli '["downloading", "installing", "rebooting", "success"]'
 expect_provides "cli-2" artifact_name=cli-2
+offer d-clirb "$T/rel-3.mender" rel-3
+daemon_start
+wait_reboot "rel-3 for the CLI's rollback"
+expect_exit 0 "artsig-update rollback" upd rollback
+daemon_start
+wait_for "rolled back: failure" 30 "$(final_of d-clirb)"
+daemon_stop
+expect_statuses d-clirb '["downloading", "installing", "rebooting", "failure"]'
+expect_log d-clirb "the update to rel-3 was rolled back before it was committed"
+expect_provides "still cli-2" artifact_name=cli-2
+
+echo "== an update the CLI installed is pending: a deployment fails, saying so"
+sim_device
+expect_exit 4 "CLI install" upd install "$T/rel-3.mender"
+offer d-pend "$T/rel-4.mender" rel-4
+expect_exit 1 "check-update over a pending update" upd check-update
+expect_statuses d-pend '["downloading", "failure"]'
+expect_log d-pend "the update to rel-3 is still in progress"
+expect_exit 0 "the CLI commits its own update" upd commit
+expect_provides "rel-3" artifact_name=rel-3
 
 echo "== SIGKILL at random points, then a restart: one final status, a complete image"
 sim_device
