@@ -319,11 +319,15 @@ static enum outcome resume(struct daemon *d, struct upd_deployment_state *rec)
 
 /* ---- a new deployment ---- */
 
+struct installing {
+    struct daemon *d;
+    struct upd_deployment_state *rec;
+};
+
 static int on_installing(void *userdata)
 {
-    void **args = userdata;
-    int rc = set_status(args[0], args[1], "installing");
-    return rc == UPD_ABORTED ? UPD_ABORTED : rc;
+    struct installing *at = userdata;
+    return set_status(at->d, at->rec, "installing");
 }
 
 static bool compatible(const struct upd_deployment *dep, const char *device_type)
@@ -358,9 +362,9 @@ static enum outcome install(struct daemon *d, struct upd_deployment_state *rec,
     if (check_compatible(dep, device_type) != UPD_EXIT_OK)
         return owe_failure(d, rec, NULL);
     static const struct upd_install_hooks hooks = {.installing = on_installing};
-    void *args[] = {d, rec};
+    struct installing at = {d, rec};
     struct upd_install_result res;
-    rc = upd_install_run(d->cfg, d->data_dir, dep->uri, &hooks, args, &res);
+    rc = upd_install_run(d->cfg, d->data_dir, dep->uri, &hooks, &at, &res);
     free(res.artifact_name);
     if (rc == UPD_ABORTED)
         return abort_deployment(d, rec);
@@ -382,15 +386,14 @@ static enum outcome deploy(struct daemon *d, const struct upd_deployment *dep,
 {
     struct upd_deployment_state rec = {0};
     enum outcome out = RETRY;
-    if (set_string(&rec.id, dep->id) != UPD_EXIT_OK ||
-        set_string(&rec.artifact_name, dep->artifact_name) != UPD_EXIT_OK)
-        goto done;
-    upd_info("deployment %s: %s", dep->id, dep->artifact_name);
-    if (strcmp(installed_name(provides), dep->artifact_name) == 0)
-        out = owe(d, &rec, "already-installed", NULL);
-    else
-        out = install(d, &rec, dep, device_type);
-done:
+    if (set_string(&rec.id, dep->id) == UPD_EXIT_OK &&
+        set_string(&rec.artifact_name, dep->artifact_name) == UPD_EXIT_OK) {
+        upd_info("deployment %s: %s", dep->id, dep->artifact_name);
+        if (strcmp(installed_name(provides), dep->artifact_name) == 0)
+            out = owe(d, &rec, "already-installed", NULL);
+        else
+            out = install(d, &rec, dep, device_type);
+    }
     upd_deployment_state_free(&rec);
     return out;
 }
