@@ -12,7 +12,8 @@
 # already-installed. A 409 rolls back what was installed and silences the
 # deployment; a 401 re-authenticates and repeats the request; a cut download
 # resumes with Range; a server in trouble is retried at
-# RetryPollIntervalSeconds, RetryPollCount times. SIGKILL at random points of
+# RetryPollIntervalSeconds, RetryPollCount times. SIGTERM mid-download exits
+# 143 and the next start reports the failure and why. SIGKILL at random points of
 # rootfs deployments, then a restart: exactly one final status each, and the
 # boot env points at a complete image. The CLI commits what the daemon
 # installed, and the daemon reports it.
@@ -285,6 +286,23 @@ expect_statuses d-pend '["downloading", "failure"]'
 expect_log d-pend "the update to rel-3 is still in progress"
 expect_exit 0 "the CLI commits its own update" upd commit
 expect_provides "rel-3" artifact_name=rel-3
+
+echo "== SIGTERM mid-download: exit 143, the next start reports the failure and why"
+sim_device
+save_device
+offer d-term "$T/rel-4.mender" rel-4
+server_ctl fault '{"route": "download", "delay": 2}' >/dev/null
+daemon_start
+wait_for "downloading" 10 "s['deployments']['d-term']['statuses'] == ['downloading']"
+daemon_stop TERM
+if [ "$DRC" -eq 143 ]; then ok; else bad "SIGTERM mid-download: exit $DRC, want 143"; fi
+expect_statuses d-term '["downloading"]'
+daemon_start
+wait_for "d-term failure" 30 "$(final_of d-term)"
+daemon_stop
+expect_statuses d-term '["downloading", "failure"]'
+expect_log d-term "stopped by signal 15"
+expect_device_kept "stopped mid-download"
 
 echo "== SIGKILL at random points, then a restart: one final status, a complete image"
 sim_device
