@@ -12,6 +12,7 @@ import (
 
 const usage = `usage: oracle artifact FILE
        oracle conf FILE
+       oracle identity <SCRIPT_OUTPUT
        oracle diff ARTSIG FILE...
        oracle craft SEED_DIR OUT_DIR
        oracle fuzz ARTSIG SEED_DIR COUNT SECONDS`
@@ -21,6 +22,9 @@ func main() {
 }
 
 func run(args []string) int {
+	if len(args) == 1 && args[0] == "identity" {
+		return runIdentity(os.Stdin)
+	}
 	if len(args) < 2 {
 		fmt.Fprintln(os.Stderr, usage)
 		return 2
