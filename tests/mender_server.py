@@ -3,7 +3,10 @@
 standard library (plus the `cryptography` package or the `openssl` command to
 check auth signatures).
 
-usage: mender_server.py DIR [--tls CERT.pem KEY.pem]
+usage: mender_server.py DIR [--tls CERT.pem KEY.pem] [--port N]
+
+--port: listen on N instead of a free port (a test restarts a server where
+its client expects it).
 
 Once listening it writes DIR/url (atomically) and appends every request it
 answered to DIR/requests.jsonl, one JSON object a line. Tests steer it through
@@ -455,8 +458,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.deployment = dep["id"]
         expire = (_now() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        uri = "%s/artifacts/%s?token=%s" % (self.server.url, urllib.parse.quote(dep["id"]),
-                                            dep["download_token"])
+        uri = dep["uri"] or "%s/artifacts/%s?token=%s" % (
+            self.server.url, urllib.parse.quote(dep["id"]), dep["download_token"])
         artifact = {"id": dep["artifact_id"], "artifact_name": dep["artifact_name"],
                     "source": {"uri": uri, "expire": expire}}
         if dep["device_types_compatible"] is not None:
@@ -564,11 +567,16 @@ class Handler(BaseHTTPRequestHandler):
         for key in ("id", "artifact"):
             if not isinstance(request.get(key), str):
                 raise Refusal(400, "deployment: %s is required" % key)
+        # "uri": offered as the download instead of the double's own (a
+        # storage host elsewhere).
+        if not isinstance(request.get("uri", ""), str):
+            raise Refusal(400, "deployment: uri is a string")
         with self.state.lock:
             self.state.deployments[request["id"]] = {
                 "id": request["id"], "artifact": request["artifact"],
                 "artifact_name": request.get("artifact_name", request["id"]),
                 "device_types_compatible": request.get("device_types_compatible"),
+                "uri": request.get("uri"),
                 "artifact_id": secrets.token_hex(16), "download_token": secrets.token_urlsafe(24),
                 "statuses": [], "logs": [], "finished": False, "aborted": False}
 
@@ -606,10 +614,14 @@ class Server(ThreadingHTTPServer):
 
 
 def main(argv):
+    port = 0
+    if len(argv) >= 3 and argv[-2] == "--port":
+        port = int(argv[-1])
+        argv = argv[:-2]
     if len(argv) not in (1, 4) or (len(argv) == 4 and argv[1] != "--tls"):
-        sys.exit("usage: mender_server.py DIR [--tls CERT.pem KEY.pem]")
+        sys.exit("usage: mender_server.py DIR [--tls CERT.pem KEY.pem] [--port N]")
     directory = argv[0]
-    server = Server(("127.0.0.1", 0), Handler)
+    server = Server(("127.0.0.1", port), Handler)
     scheme, host = "http", "127.0.0.1"
     if len(argv) == 4:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

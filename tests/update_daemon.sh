@@ -16,7 +16,9 @@
 # 143 and the next start reports the failure and why. SIGKILL at random points of
 # rootfs deployments, then a restart: exactly one final status each, and the
 # boot env points at a complete image. The CLI commits what the daemon
-# installed, and the daemon reports it.
+# installed, and the daemon reports it. https downloads honour SkipVerify and
+# present the HttpsClient certificate (as 3.4's); an untrusted storage host
+# fails the deployment with the TLS reason in the log.
 BUILD=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/update_lib.sh"
@@ -343,5 +345,54 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
         bad "d-kill-$i: state left: $(ls "$DATA")"; else ok; fi
 done
 
-cp "$T/daemon.err" /tmp/c-daemon.err 2>/dev/null
+echo "== https downloads: SkipVerify and the client certificate apply to them too"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
+    -addext subjectAltName=DNS:localhost -keyout "$T/tls.key" -out "$T/tls.crt" 2>/dev/null &&
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+        -subj /CN=device -keyout "$T/client.key" -out "$T/client.crt" 2>/dev/null ||
+    bad "openssl req: no certificates"
+server_stop
+server_start "$T/tls-srv" --tls "$T/tls.crt" "$T/tls.key" || { finish; exit; }
+sim_device ',"SkipVerify":true'
+offer d-tls "$T/mod-2.mender" mod-2
+expect_exit 0 "check-update over https with SkipVerify" upd check-update
+expect_statuses d-tls '["downloading", "installing", "success"]'
+server_stop
+# A storage host that wants a client certificate (openssl s_server), while
+# the API is plain http: only the download meets TLS.
+(cd "$T" && exec openssl s_server -accept 127.0.0.1:0 -cert tls.crt -key tls.key -Verify 1 \
+    -verify_return_error -CAfile client.crt -WWW >"$T/s_server.out" 2>&1) &
+STOP_AT_EXIT="$STOP_AT_EXIT $!"
+i=0
+while ! grep -q '^ACCEPT' "$T/s_server.out" && [ $i -lt 100 ]; do sleep 0.1 && i=$((i + 1)); done
+STORE=https://localhost:$(sed -n 's/^ACCEPT .*:\([0-9]*\)$/\1/p' "$T/s_server.out")
+server_start "$T/srv-store" || { finish; exit; }
+tls_refused() { # tls_refused ID REASON [,"Option":VALUE...]
+    sim_device "${3:-}"
+    save_device
+    server_ctl deployment "{\"id\":\"$1\",\"artifact\":\"$T/rel-2.mender\",
+        \"artifact_name\":\"rel-2\",\"device_types_compatible\":[\"sim\"],
+        \"uri\":\"$STORE/rel-2.mender\"}" >/dev/null || bad "offering $1"
+    expect_exit 1 "check-update $1" upd check-update
+    expect_statuses "$1" '["downloading", "failure"]'
+    expect_log "$1" "$2"
+    expect_device_kept "$1"
+}
+tls_refused d-untrusted "download failed: SSL certificate problem: self-signed certificate"
+tls_refused d-nocert "download failed: " ',"SkipVerify":true'
+server_state "s['deployments']['d-nocert']['logs'][0][-1]['message']" >"$T/msg"
+if [ "$(wc -l <"$T/msg")" -eq 1 ] && ! grep -q "certificate problem" "$T/msg"; then ok; else
+    bad "no client certificate: $(cat "$T/msg")"; fi
+sim_device ",\"SkipVerify\":true,\"HttpsClient\":{\"Certificate\":\"$T/client.crt\",\"Key\":\"$T/client.key\"}"
+server_ctl deployment "{\"id\":\"d-mtls\",\"artifact\":\"$T/rel-2.mender\",
+    \"artifact_name\":\"rel-2\",\"device_types_compatible\":[\"sim\"],
+    \"uri\":\"$STORE/rel-2.mender\"}" >/dev/null || bad "offering d-mtls"
+expect_exit 4 "check-update: the client certificate shown to the storage host" upd check-update
+expect_exit 0 "check-update after the reboot" upd check-update
+expect_statuses d-mtls '["downloading", "installing", "rebooting", "success"]'
+sim_device ",\"SkipVerify\":true,\"HttpsClient\":{\"Certificate\":\"$T/client.crt\",\"Key\":\"$T/client.key\"}"
+expect_exit 4 "the CLI's URL install, with SkipVerify and the client certificate" \
+    upd install "$STORE/rel-2.mender"
+server_stop
+
 finish

@@ -613,7 +613,7 @@ int upd_install_run(const struct upd_config *cfg, const char *data_dir, const ch
     if (rc == UPD_EXIT_OK)
         rc = prepare(&in, &ring);
     if (rc == UPD_EXIT_OK)
-        rc = upd_source_open(&src, location, cfg->server_certificate);
+        rc = upd_source_open(&src, location, cfg);
     static const artsig_reader_callbacks callbacks = {
         .header = on_header,
         .file_begin = on_file_begin,

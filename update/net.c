@@ -1,6 +1,7 @@
 /* What the client's two kinds of http(s) connection share: downloads
  * (source.c) and the Mender Server's API (server.c) trust the same extra
- * certificates and show URLs the same way. */
+ * certificates, check them or not alike, present the same client
+ * certificate and show URLs the same way. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <openssl/err.h>
@@ -61,6 +62,20 @@ int upd_trusted_use(void *easy, struct upd_trusted *trusted)
                    curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, trusted) == CURLE_OK
                ? 0
                : -1;
+}
+
+int upd_tls_setup(void *easy, const struct upd_config *cfg)
+{
+    long verify = cfg->skip_verify ? 0L : 1L;
+    if (curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, verify) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, verify * 2) != CURLE_OK)
+        return -1;
+    /* As 3.4: one half alone is not used. */
+    if (cfg->client_certificate && cfg->client_key &&
+        (curl_easy_setopt(easy, CURLOPT_SSLCERT, cfg->client_certificate) != CURLE_OK ||
+         curl_easy_setopt(easy, CURLOPT_SSLKEY, cfg->client_key) != CURLE_OK))
+        return -1;
+    return 0;
 }
 
 char *upd_url_shown(const char *url)

@@ -239,7 +239,7 @@ static int start_transfer(struct upd_source *s)
     return 0;
 }
 
-static int setup_curl(struct upd_source *s, const char *url, const char *trusted_certs)
+static int setup_curl(struct upd_source *s, const char *url, const struct upd_config *cfg)
 {
     if (!(s->staging = malloc(STAGING_SIZE)) || !(s->multi = curl_multi_init()) ||
         !(s->easy = curl_easy_init()))
@@ -269,8 +269,13 @@ static int setup_curl(struct upd_source *s, const char *url, const char *trusted
         curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s) != CURLE_OK)
         return set_error(s, "this libcurl lacks a required feature (http, https, "
                             "CURLOPT_PROTOCOLS_STR)");
+    if (upd_tls_setup(s->easy, cfg) != 0)
+        return set_error(s, "this libcurl cannot set up TLS as configured");
+    if (cfg->skip_verify)
+        upd_warn("SkipVerify: the TLS certificate of %s is not checked", s->name);
     char why[512];
-    if (trusted_certs && upd_trusted_load(&s->trusted, trusted_certs, why, sizeof why) != 0)
+    if (cfg->server_certificate &&
+        upd_trusted_load(&s->trusted, cfg->server_certificate, why, sizeof why) != 0)
         return set_error(s, "%s", why);
     if (s->trusted && upd_trusted_use(s->easy, s->trusted) != 0)
         return set_error(s, "this libcurl cannot trust more certificates (it is not built "
@@ -437,19 +442,19 @@ void upd_source_close(struct upd_source *src)
     free(src);
 }
 
-static int open_url(struct upd_source *s, const char *url, const char *trusted_certs)
+static int open_url(struct upd_source *s, const char *url, const struct upd_config *cfg)
 {
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return set_error(s, "cannot initialise libcurl");
     s->curl_initialised = true;
-    if (setup_curl(s, url, trusted_certs) != 0)
+    if (setup_curl(s, url, cfg) != 0)
         return -1;
     /* Connect now, so an unreachable server or an HTTP error is reported
      * before anything is read. */
     return fill(s) < 0 ? -1 : 0;
 }
 
-int upd_source_open(struct upd_source **out, const char *location, const char *trusted_certs)
+int upd_source_open(struct upd_source **out, const char *location, const struct upd_config *cfg)
 {
     struct upd_source *s = calloc(1, sizeof *s);
     int r = 0;
@@ -478,7 +483,7 @@ int upd_source_open(struct upd_source **out, const char *location, const char *t
     if (strcmp(location, "-") == 0)
         s->fd = STDIN_FILENO;
     else if (is_url(location))
-        r = open_url(s, location, trusted_certs);
+        r = open_url(s, location, cfg);
     else if ((s->fd = open(location, O_RDONLY | O_CLOEXEC)) < 0)
         r = set_error(s, "%s", strerror(errno));
     else

@@ -189,13 +189,15 @@ int upd_bootenv_set(const struct upd_config *cfg, const char *const *names,
                     const char *const *values, size_t n);
 
 /* ---- source.c: where the artifact comes from ---- */
-/* A file path, "-" for stdin, or an http(s) URL (libcurl: TLS verification on,
- * redirects followed, but only to https after https; transient failures
- * resumed with Range a bounded number of times). Nothing is downloaded to
- * disk first. A URL's TLS trusts the system's certificates and those of the
- * PEM file `trusted_certs` (NULL: none). */
+/* A file path, "-" for stdin, or an http(s) URL (libcurl: redirects
+ * followed, but only to https after https; transient failures resumed with
+ * Range a bounded number of times). Nothing is downloaded to disk first. A
+ * URL's TLS trusts the system's certificates and those of
+ * cfg->server_certificate, and is set up as the server's (upd_tls_setup:
+ * SkipVerify, the HttpsClient certificate). */
 struct upd_source;
-int upd_source_open(struct upd_source **out, const char *location, const char *trusted_certs);
+int upd_source_open(struct upd_source **out, const char *location,
+                    const struct upd_config *cfg);
 /* An artsig_read_cb: fills buf, returns bytes, 0 at end, -1 on error (with
  * upd_source_error() telling why). */
 ssize_t upd_source_read(void *buf, size_t size, void *source);
@@ -214,6 +216,12 @@ void upd_trusted_free(struct upd_trusted *trusted);
 /* Make the libcurl easy handle's connections trust them (it must outlive
  * the handle's use); -1 when libcurl is not built with OpenSSL. */
 int upd_trusted_use(void *easy, struct upd_trusted *trusted);
+/* The TLS settings every https connection shares: the peer's certificate
+ * and name checked unless cfg->skip_verify; the HttpsClient certificate and
+ * key presented when both are set. Mender 3.4 builds its API client and its
+ * download client from one configuration (app/mender.go), so the download
+ * host sees the client certificate too. -1 when libcurl lacks an option. */
+int upd_tls_setup(void *easy, const struct upd_config *cfg);
 /* The URL as messages show it: credentials, query (a presigned URL carries
  * its signature there) and fragment removed; malloc'd, NULL when libcurl
  * cannot parse it (or out of memory). */
