@@ -102,42 +102,123 @@ static int compare_strings(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The identity as the Mender client sends it: Go's json.Marshal of a map,
- * so keys sorted by their bytes, no spaces, a single value as a string and
- * several as a list. (Go would also write <, > and & as \u003c, \u003e and
- * \u0026; json-c does not, so identities holding them would differ.) */
+/* The length of the well-formed UTF-8 sequence at s (Unicode's table 3-7:
+ * no overlong forms, no surrogates, nothing past U+10FFFF), 0 if none
+ * starts there: the sequences Go's utf8.DecodeRune accepts. */
+static size_t utf8_sequence_length(const unsigned char *s, size_t left)
+{
+    size_t n = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    unsigned char low = 0x80, high = 0xbf; /* the second byte's range */
+    if (s[0] < 0xc2 || s[0] > 0xf4 || left < n)
+        return 0;
+    if (s[0] == 0xe0)
+        low = 0xa0;
+    else if (s[0] == 0xed)
+        high = 0x9f;
+    else if (s[0] == 0xf0)
+        low = 0x90;
+    else if (s[0] == 0xf4)
+        high = 0x8f;
+    if (s[1] < low || s[1] > high)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xbf)
+            return 0;
+    return n;
+}
+
+/* A string as Go 1.19's encoding/json writes it (encodeState.string with
+ * HTML escaping, as json.Marshal does), which json-c cannot be told to do:
+ * <, > and & as \u003c, \u003e, \u0026; control characters as \n, \r, \t
+ * or \u00xx; U+2028 and U+2029 escaped; each byte of ill-formed UTF-8 as
+ * \ufffd; DEL and everything else as it is. Only for the identity, whose
+ * bytes the server hashes; the differential test holds it to Go's. */
+static void write_go_string(FILE *out, const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    fputc('"', out);
+    for (size_t i = 0, n; i < len; i += n) {
+        n = s[i] < 0x80 ? 1 : utf8_sequence_length(s + i, len - i);
+        if (n == 0) {
+            fputs("\\ufffd", out);
+            n = 1;
+        } else if (n == 3 && s[i] == 0xe2 && s[i + 1] == 0x80 &&
+                   (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+            fputs(s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", out);
+        else if (s[i] == '"' || s[i] == '\\')
+            fprintf(out, "\\%c", s[i]);
+        else if (s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+            fputs(s[i] == '\n' ? "\\n" : s[i] == '\r' ? "\\r" : "\\t", out);
+        else if (s[i] < 0x20 || s[i] == '<' || s[i] == '>' || s[i] == '&')
+            fprintf(out, "\\u%04x", s[i]);
+        else
+            fwrite(s + i, 1, n, out);
+    }
+    fputc('"', out);
+}
+
+static void write_go_value(FILE *out, json_object *value)
+{
+    if (!json_object_is_type(value, json_type_array)) {
+        write_go_string(out, json_object_get_string(value),
+                        (size_t)json_object_get_string_len(value));
+        return;
+    }
+    fputc('[', out);
+    for (size_t i = 0; i < json_object_array_length(value); i++) {
+        if (i)
+            fputc(',', out);
+        write_go_value(out, json_object_array_get_idx(value, i));
+    }
+    fputc(']', out);
+}
+
+/* The identity as the Mender client sends it: Go's json.Marshal of a map
+ * of strings and lists of strings, so keys sorted by their bytes, no
+ * spaces, a single value as a string and several as a list. */
+static int write_identity(char **out, json_object *identity)
+{
+    size_t n = (size_t)json_object_object_length(identity), i = 0, size;
+    const char **keys = malloc(n * sizeof *keys);
+    FILE *text = keys ? open_memstream(out, &size) : NULL;
+    if (!text) {
+        free(keys);
+        return upd_fail("out of memory");
+    }
+    json_object_object_foreach(identity, key, value) {
+        (void)value;
+        keys[i++] = key;
+    }
+    qsort(keys, n, sizeof *keys, compare_strings);
+    fputc('{', text);
+    for (i = 0; i < n; i++) {
+        if (i)
+            fputc(',', text);
+        write_go_string(text, keys[i], strlen(keys[i]));
+        fputc(':', text);
+        write_go_value(text, json_object_object_get(identity, keys[i]));
+    }
+    fputc('}', text);
+    bool failed = ferror(text);
+    free(keys);
+    if (fclose(text) != 0 || failed) {
+        free(*out);
+        *out = NULL;
+        return upd_fail("out of memory");
+    }
+    return UPD_EXIT_OK;
+}
+
 static int identity_json(char **out, const struct upd_config *cfg)
 {
-    json_object *raw = json_object_new_object(), *sorted = json_object_new_object();
-    const char **keys = NULL;
-    int rc = raw && sorted ? upd_keyvalues_run(raw, cfg->identity_script)
-                           : upd_fail("out of memory");
-    size_t n = rc == UPD_EXIT_OK ? (size_t)json_object_object_length(raw) : 0;
-    if (rc == UPD_EXIT_OK && n == 0)
+    json_object *identity = json_object_new_object();
+    int rc = identity ? upd_keyvalues_run(identity, cfg->identity_script)
+                      : upd_fail("out of memory");
+    if (rc == UPD_EXIT_OK && json_object_object_length(identity) == 0)
         rc = upd_fail("%s: no identity data in its output", cfg->identity_script);
-    if (rc == UPD_EXIT_OK && !(keys = malloc(n * sizeof *keys)))
-        rc = upd_fail("out of memory");
-    if (rc == UPD_EXIT_OK) {
-        size_t i = 0;
-        json_object_object_foreach(raw, key, value) {
-            (void)value;
-            keys[i++] = key;
-        }
-        qsort(keys, n, sizeof *keys, compare_strings);
-        for (i = 0; i < n && rc == UPD_EXIT_OK; i++)
-            if (json_object_object_add(sorted, keys[i],
-                                       json_object_get(json_object_object_get(raw, keys[i]))))
-                rc = upd_fail("out of memory");
-    }
-    const char *text = rc == UPD_EXIT_OK ? json_object_to_json_string_ext(
-                                               sorted, JSON_C_TO_STRING_PLAIN |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE)
-                                         : NULL;
-    if (rc == UPD_EXIT_OK && (!text || !(*out = strdup(text))))
-        rc = upd_fail("out of memory");
-    free(keys);
-    json_object_put(raw);
-    json_object_put(sorted);
+    if (rc == UPD_EXIT_OK)
+        rc = write_identity(out, identity);
+    json_object_put(identity);
     return rc;
 }
 
