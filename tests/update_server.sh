@@ -286,4 +286,106 @@ else
     fi
 fi
 
+echo "== the identity byte for byte as Mender 3.4 sends it (the Go oracle)"
+# The server keys a device by the SHA-256 of id_data, so a device moving
+# from 3.4 keeps its identity only with the same bytes: 3.4's KeyValParser
+# and Go 1.19's json.Marshal, whose escaping json-c does not share.
+if ! command -v go >/dev/null; then
+    echo "skipped: go is needed for tests/oracle (scripts/deps.sh installs it)"
+else
+    build_oracle server
+    mkdir -p "$T/ids"
+    # One file per case: the identity script's output.
+    python3 - "$T/ids" <<'EOF'
+import sys
+cases = {
+    "plain": b"mac=02:00:00:00:00:01\n",
+    "mixed-case-keys": b"b=1\nB=2\na=3\nA=4\n_=5\n~=6\n0=7\n",
+    "repeated-keys": b"serial=s2\nmac=m\nserial=s1\nserial=s3\n",
+    "equals-in-values": b"key=value=23\nk==\n",
+    "html": b"h=<script>&amp;</script>\n<k>=&\n",
+    "line-separators": "ls=a\u2028b\u2029c\n".encode(),
+    "tabs": b"t=\tx\t\ny\t=1\n",
+    "control": b"c=" + bytes(b for b in range(1, 32) if b != 10) + b"\x7fend\n",
+    "crlf": b"a=1\r\nb=2\r\r\n\r\nc=3\r",
+    "invalid-utf8": b"bad=\xff\xfe\xc0\xaf\xed\xa0\x80\xe2\x82\xf4\x90\x80\x80(\xc3\n",
+    "invalid-utf8-keys": b"\xffk=v\nk\xc3=v2\n",
+    "non-ascii": "name=h\u00e9llo \u65e5\u672c \U0001F600\n\u00e9=e\nz=\u00ff\n".encode(),
+    "empty-values": b"empty=\ne=\ne=\n",
+    "spaces-around-equals": b" key = value \n\tk2 =v\n",
+    "empty-key": b"=novalue\n",
+    "empty-lines": b"\n\n\nmac=1\n\n\n",
+    "no-final-newline": b"mac=1",
+    "quotes-backslashes": b'q="\\/\\u0041\n',
+    "edge-code-points": "r=\ufffd\U0010FFFF\u007f\u0080\u07ff\u0800\uffff\U00010000\n".encode(),
+    "json-looking-values": b'j={"a":1}\nj=[1,2]\n',
+    "long-value": b"long=" + b"x<" * 30000 + b"\n",
+    # Refused by both.
+    "refused-no-equals": b"mac=1\nnoequals\n",
+    "refused-empty": b"",
+    "refused-only-empty-lines": b"\n\r\n\n",
+}
+for name, data in cases.items():
+    with open(sys.argv[1] + "/" + name, "wb") as f:
+        f.write(data)
+EOF
+    device
+    # id_data_since N FILE: the id_data of the last auth request after the
+    # first N requests, as bytes, into FILE; false when there is none.
+    id_data_since() {
+        server_py 's, r = state()
+seen = [x["body"]["id_data"] for x in r[int(args[0]):]
+        if x["route"] == "auth" and isinstance(x["body"], dict)]
+if not seen:
+    sys.exit(1)
+sys.stdout.buffer.write(seen[-1].encode())' "$1" >"$2"
+    }
+    for case in "$T"/ids/*; do
+        name=${case##*/}
+        printf '#!/bin/sh\nexec cat "%s"\n' "$case" >"$DEV/identity"
+        "$ORACLE" identity <"$case" >"$T/want" 2>"$T/oracle.err"
+        want=$?
+        before=$(server_state 'len(r)')
+        quiet >"$T/out" 2>"$T/err"
+        got=$?
+        case $name in
+        refused-*)
+            [ "$want" -ne 0 ] && [ "$got" -eq 1 ] && ok ||
+                bad "identity $name: the oracle exits $want, artsig-update $got, want both refusing"
+            expect_one_line_error "identity $name"
+            continue ;;
+        esac
+        if [ "$want" -ne 0 ] || [ "$got" -ne 0 ]; then
+            bad "identity $name: the oracle exits $want ($(cat "$T/oracle.err")), artsig-update $got ($(cat "$T/err"))"
+            continue
+        fi
+        id_data_since "$before" "$T/got" || bad "identity $name: no auth request recorded"
+        cmp -s "$T/want" "$T/got" && ok ||
+            bad "identity $name: id_data $(head -c 300 "$T/got"), Mender 3.4 sends $(head -c 300 "$T/want")"
+    done
+
+    # The oracle against Mender 3.4 itself, on every accepted case at once.
+    if ! command -v mender >/dev/null || [ ! -x "$PEER" ] || ! command -v unshare >/dev/null; then
+        echo "skipped: mender 3.4 (mender-client) or $PEER is not available"
+    else
+        X=$T/m34id
+        mkdir -p "$X/identity"
+        for case in "$T"/ids/*; do
+            case ${case##*/} in refused-*) ;; *) cat "$case" && echo ;; esac
+        done >"$T/all"
+        printf '#!/bin/sh\nexec cat "%s"\n' "$T/all" >"$X/identity/mender-device-identity"
+        chmod +x "$X/identity/mender-device-identity"
+        "$ORACLE" identity <"$T/all" >"$T/want" 2>"$T/oracle.err" && ok ||
+            bad "the oracle refuses every case at once: $(cat "$T/oracle.err")"
+        before=$(server_state 'len(r)')
+        "$PEER" "$X" "$SERVER_URL" 6 '' >"$T/m34.log" 2>&1
+        if id_data_since "$before" "$T/got"; then
+            cmp -s "$T/want" "$T/got" && ok ||
+                bad "Mender 3.4 sends $(head -c 300 "$T/got"), the oracle says $(head -c 300 "$T/want")"
+        else
+            bad "mender 3.4 sent no auth request: $(tail -n 5 "$T/m34.log")"
+        fi
+    fi
+fi
+
 finish
