@@ -320,6 +320,8 @@ cases = {
     "edge-code-points": "r=\ufffd\U0010FFFF\u007f\u0080\u07ff\u0800\uffff\U00010000\n".encode(),
     "json-looking-values": b'j={"a":1}\nj=[1,2]\n',
     "long-value": b"long=" + b"x<" * 30000 + b"\n",
+    # 3.4 would send \u0000; artsig-update refuses the output instead.
+    "nul-refused": b"n=a\x00b\n",
     # Refused by both.
     "refused-no-equals": b"mac=1\nnoequals\n",
     "refused-empty": b"",
@@ -354,6 +356,11 @@ sys.stdout.buffer.write(seen[-1].encode())' "$1" >"$2"
                 bad "identity $name: the oracle exits $want, artsig-update $got, want both refusing"
             expect_one_line_error "identity $name"
             continue ;;
+        nul-*)
+            [ "$want" -eq 0 ] && [ "$got" -eq 1 ] && grep -qF '\u0000' "$T/want" && ok ||
+                bad "identity $name: the oracle exits $want ($(cat "$T/want")), artsig-update $got"
+            contains "identity $name: the refusal names the NUL byte" "$T/err" "a NUL byte"
+            continue ;;
         esac
         if [ "$want" -ne 0 ] || [ "$got" -ne 0 ]; then
             bad "identity $name: the oracle exits $want ($(cat "$T/oracle.err")), artsig-update $got ($(cat "$T/err"))"
@@ -371,7 +378,7 @@ sys.stdout.buffer.write(seen[-1].encode())' "$1" >"$2"
         X=$T/m34id
         mkdir -p "$X/identity"
         for case in "$T"/ids/*; do
-            case ${case##*/} in refused-*) ;; *) cat "$case" && echo ;; esac
+            case ${case##*/} in refused-* | nul-*) ;; *) cat "$case" && echo ;; esac
         done >"$T/all"
         printf '#!/bin/sh\nexec cat "%s"\n' "$T/all" >"$X/identity/mender-device-identity"
         chmod +x "$X/identity/mender-device-identity"

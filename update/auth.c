@@ -47,8 +47,10 @@ static int add_value(json_object *into, const char *key, const char *value)
     return UPD_EXIT_OK;
 }
 
-/* Lines as Go's bufio.Scanner splits them (a "\r\n" ends one too); empty
- * lines are skipped, a line without '=' is an error, as in Mender 3.4. */
+/* As Mender 3.4's KeyValParser: lines as Go's bufio.Scanner splits them (a
+ * "\r\n" ends one too), empty lines skipped, each split at its first '='
+ * with nothing trimmed (" k = v " is key " k ", value " v "), a line
+ * without '=' an error. */
 static int parse_keyvalues(json_object *into, char *text, const char *program)
 {
     int rc = UPD_EXIT_OK;
