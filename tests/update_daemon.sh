@@ -53,20 +53,37 @@ EOF
 "$ARTSIG" write rootfs-image -f "$T/img" -t other -n othertype -o "$T/othertype.mender" \
     -k "$KEY" --no-progress >/dev/null || bad "artsig write othertype"
 
-# The device: identity, inventory, the reboot command (a marker: the test
-# plays the reboot) and a mender.conf that talks to the double every second.
+# The device: identity, inventory, the reboot command and a mender.conf that
+# talks to the double every second. The reboot command gives the boot a new
+# id (ArtsigBootIdFile) and writes a marker, and the test plays the rest of
+# the reboot (SIGKILL); with $T/reboot.kill present it is a kill just before
+# the reboot instead: the daemon dies, the boot id stays.
+cat /proc/sys/kernel/random/uuid >"$T/boot_id"
+cat >"$T/reboot.sh" <<EOF
+#!/bin/sh
+echo ran >>"$T/reboot.runs"
+if [ -e "$T/reboot.kill" ]; then
+    rm -f "$T/reboot.kill"
+    kill -KILL "\$(cat "$T/daemon.pid")"
+    exit 0
+fi
+cat /proc/sys/kernel/random/uuid >"$T/boot_id"
+touch "$T/rebooted"
+EOF
+chmod +x "$T/reboot.sh"
 mkdir -p "$T/inventory"
 printf '#!/bin/sh\necho mac=02:00:00:00:00:01\n' >"$T/identity"
 printf '#!/bin/sh\necho hostname=testdev\n' >"$T/inventory/mender-inventory-test"
 chmod +x "$T/identity" "$T/inventory/mender-inventory-test"
-daemon_conf() { # daemon_conf [,"Option":VALUE...]; UpdatePollIntervalSeconds $POLL_S or 1
+daemon_conf() { # daemon_conf [,"Option":VALUE...]; UpdatePollIntervalSeconds $POLL_S or 1,
+    # ArtsigBootIdFile $BOOT_ID_FILE or $T/boot_id
     printf '{%s"DeviceTypeFile":"%s","RootfsPartA":"%s","RootfsPartB":"%s","BootEnvFile":"%s",
  "UpdateModulesDir":"%s","ServerURL":"%s","UpdatePollIntervalSeconds":%s,
  "InventoryPollIntervalSeconds":2,"RetryPollIntervalSeconds":1,"ArtsigAuthKeyType":"ed25519",
  "ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s",
- "ArtsigRebootCommand":"touch %s/rebooted"%s}\n' "$KEYS_JSON" "$DEV/device_type" "$PA" "$PB" \
-        "$ENV" "$MODULES" "$SERVER_URL" "${POLL_S:-1}" "$T/identity" "$T/inventory" "$T" "${1:-}" \
-        >"$DEV/mender.conf"
+ "ArtsigRebootCommand":"%s/reboot.sh","ArtsigBootIdFile":"%s"%s}\n' "$KEYS_JSON" \
+        "$DEV/device_type" "$PA" "$PB" "$ENV" "$MODULES" "$SERVER_URL" "${POLL_S:-1}" \
+        "$T/identity" "$T/inventory" "$T" "${BOOT_ID_FILE:-$T/boot_id}" "${1:-}" >"$DEV/mender.conf"
 }
 sim_device() {
     new_device sim "$KEYS_JSON"
@@ -100,6 +117,7 @@ daemon_start() {
     rm -f "$T/rebooted"
     "$UPD" --config "$DEV/mender.conf" --data "$DATA" daemon 2>>"$T/daemon.err" &
     DPID=$!
+    echo "$DPID" >"$T/daemon.pid"
     STOP_AT_EXIT="$STOP_AT_EXIT $DPID"
 }
 daemon_stop() { # daemon_stop [SIGNAL]: the exit status of the daemon in $DRC
@@ -191,6 +209,39 @@ expect_statuses d-back '["downloading", "installing", "rebooting", "failure"]'
 expect_log d-back "points at the previous partition again"
 expect_provides "still rel-2" artifact_name=rel-2
 if [ -e "$DATA/update.json" ]; then bad "fallback: update still recorded"; else ok; fi
+
+echo "== killed after recording rebooting, before the reboot: the restart reboots again"
+sim_device
+offer d-noboot "$T/rel-4.mender" rel-4
+touch "$T/reboot.kill"
+rm -f "$T/reboot.runs"
+daemon_start
+i=0
+while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+daemon_stop KILL
+expect_statuses d-noboot '["downloading", "installing", "rebooting"]'
+daemon_start
+wait_reboot "rel-4, the reboot command again"
+if [ "$(wc -l <"$T/reboot.runs")" -eq 2 ]; then ok; else
+    bad "the reboot command ran $(wc -l <"$T/reboot.runs") times, want 2"; fi
+expect_statuses d-noboot '["downloading", "installing", "rebooting"]'
+expect_env "not committed without a reboot" upgrade_available 1
+expect_provides "not committed without a reboot" artifact_name=rel-1
+daemon_start
+wait_for "rel-4 success after the reboot" 30 "$(final_of d-noboot)"
+daemon_stop
+expect_statuses d-noboot '["downloading", "installing", "rebooting", "success"]'
+expect_env "committed after the reboot" upgrade_available 0
+expect_provides "rel-4" artifact_name=rel-4
+
+echo "== an unreadable boot id: warned about, the restart counts as after the reboot"
+BOOT_ID_FILE=$T/no-boot-id sim_device
+offer d-noid "$T/rel-3.mender" rel-3
+expect_exit 4 "check-update without a boot id" upd check-update
+contains "the boot id is warned about" "$T/err" "boot id $T/no-boot-id: No such file or directory"
+expect_exit 0 "check-update after the reboot, without a boot id" upd check-update
+expect_statuses d-noid '["downloading", "installing", "rebooting", "success"]'
+rm -f "$T/rebooted"
 
 echo "== 409 on installing: nothing more reported"
 sim_device

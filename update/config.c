@@ -53,6 +53,7 @@ enum option {
     OPT_IDENTITY_SCRIPT,
     OPT_INVENTORY_DIR,
     OPT_REBOOT_COMMAND,
+    OPT_BOOT_ID_FILE,
     OPT_COUNT
 };
 static const char *const option_names[OPT_COUNT] = {
@@ -82,6 +83,7 @@ static const char *const option_names[OPT_COUNT] = {
     [OPT_IDENTITY_SCRIPT] = "ArtsigIdentityScript",
     [OPT_INVENTORY_DIR] = "ArtsigInventoryDir",
     [OPT_REBOOT_COMMAND] = "ArtsigRebootCommand",
+    [OPT_BOOT_ID_FILE] = "ArtsigBootIdFile",
 };
 
 /* The members of Security and HttpsClient read here: Go decodes these
@@ -136,6 +138,8 @@ static const struct {
      "/usr/share/mender/identity/mender-device-identity"},
     {OPT_INVENTORY_DIR, offsetof(struct upd_config, inventory_dir), "/usr/share/mender/inventory"},
     {OPT_REBOOT_COMMAND, offsetof(struct upd_config, reboot_command), "reboot"},
+    {OPT_BOOT_ID_FILE, offsetof(struct upd_config, boot_id_file),
+     "/proc/sys/kernel/random/boot_id"},
     {MEM_AUTH_PRIVATE_KEY, offsetof(struct upd_config, auth_private_key), NULL},
     {MEM_CLIENT_CERTIFICATE, offsetof(struct upd_config, client_certificate), NULL},
     {MEM_CLIENT_KEY, offsetof(struct upd_config, client_key), NULL},
@@ -656,6 +660,7 @@ void upd_config_free(struct upd_config *cfg)
     free(cfg->identity_script);
     free(cfg->inventory_dir);
     free(cfg->reboot_command);
+    free(cfg->boot_id_file);
     memset(cfg, 0, sizeof *cfg);
 }
 

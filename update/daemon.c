@@ -11,10 +11,13 @@
  * The reboot of a rootfs update: "rebooting" is recorded and reported, then
  * ArtsigRebootCommand runs (sh -c). A real reboot ends the daemon; so the
  * daemon, once the command succeeded, does nothing more but wait for the stop
- * signal the shutdown brings (check-update exits 4). The next start finds
- * "rebooting" recorded and counts itself as after the reboot: the boot env on
- * the new partition means the new system came up, and the daemon commits;
- * the bootloader back on the old one means it did not, a failure. */
+ * signal the shutdown brings (check-update exits 4). The boot id
+ * (ArtsigBootIdFile) is recorded with "rebooting": a next start under the same
+ * id was killed before the reboot happened, and runs the reboot command
+ * again rather than commit an image that never booted. Under a new id (or
+ * when the id cannot be read) it is after the reboot: the boot env on the
+ * new partition means the new system came up, and the daemon commits; the
+ * bootloader back on the old one means it did not, a failure. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,8 @@
 
 /* How long the reboot command may take before it counts as failed. */
 #define REBOOT_COMMAND_TIMEOUT_S 600
+/* A boot id is a UUID; room for one with its newline and more. */
+#define BOOT_ID_MAX 128
 
 struct daemon {
     const struct upd_config *cfg;
@@ -241,14 +246,41 @@ static int run_reboot_command(const struct upd_config *cfg)
                    : UPD_EXIT_OK;
 }
 
-static enum outcome reboot(struct daemon *d, struct upd_deployment_state *rec)
+/* The id of the running boot, malloc'd; NULL, warned about, when it cannot
+ * be read (a warning, not an error: it is no deployment's failure). */
+static char *boot_id(const struct upd_config *cfg)
 {
-    int rc = set_status(d, rec, "rebooting");
-    if (rc == UPD_ABORTED)
-        return abort_deployment(d, rec);
-    if (rc != UPD_EXIT_OK)
-        upd_warn("deployment %s: rebooting all the same; the status is sent after the reboot",
-                 rec->id);
+    char line[BOOT_ID_MAX] = "";
+    FILE *f = fopen(cfg->boot_id_file, "re");
+    const char *why = f ? NULL : strerror(errno);
+    if (f && !fgets(line, sizeof line, f))
+        why = ferror(f) ? strerror(errno) : "empty";
+    if (f)
+        fclose(f);
+    line[strcspn(line, "\n")] = '\0';
+    char *id = !why && *line ? strdup(line) : NULL;
+    if (!id)
+        upd_warn("boot id %s: %s; a restart counts as after the reboot", cfg->boot_id_file,
+                 why ? why : "empty");
+    return id;
+}
+
+/* Whether the system booted since "rebooting" was recorded. */
+static bool rebooted(const struct daemon *d, const struct upd_deployment_state *rec)
+{
+    if (!rec->boot_id)
+        return true;
+    char *now = boot_id(d->cfg);
+    bool same = now && strcmp(now, rec->boot_id) == 0;
+    free(now);
+    if (same)
+        upd_warn("deployment %s: stopped before the reboot into %s happened (same boot id)",
+                 rec->id, rec->artifact_name);
+    return !same;
+}
+
+static enum outcome run_reboot(struct daemon *d, struct upd_deployment_state *rec)
+{
     upd_info("deployment %s: rebooting into %s", rec->id, rec->artifact_name);
     if (run_reboot_command(d->cfg) != UPD_EXIT_OK) {
         if (upd_pending_finish(d->cfg, d->data_dir, false) != UPD_EXIT_OK)
@@ -257,6 +289,19 @@ static enum outcome reboot(struct daemon *d, struct upd_deployment_state *rec)
     }
     d->rebooting = true;
     return DONE;
+}
+
+static enum outcome reboot(struct daemon *d, struct upd_deployment_state *rec)
+{
+    free(rec->boot_id);
+    rec->boot_id = boot_id(d->cfg);
+    int rc = set_status(d, rec, "rebooting");
+    if (rc == UPD_ABORTED)
+        return abort_deployment(d, rec);
+    if (rc != UPD_EXIT_OK)
+        upd_warn("deployment %s: rebooting all the same; the status is sent after the reboot",
+                 rec->id);
+    return run_reboot(d, rec);
 }
 
 /* Installed (now, or by a run that was killed): commit what needs no reboot,
@@ -302,8 +347,11 @@ static enum outcome resume(struct daemon *d, struct upd_deployment_state *rec)
         if (rc != UPD_EXIT_OK)
             return RETRY;
     }
-    if (strcmp(rec->status, "rebooting") == 0)
+    if (strcmp(rec->status, "rebooting") == 0) {
+        if (is_pending(d, rec->artifact_name, NULL) && !rebooted(d, rec))
+            return run_reboot(d, rec);
         return settle_rebooted(d, rec);
+    }
     /* Killed while downloading or installing: the install's reconcile has
      * kept an activated update and dropped the rest. */
     bool needs_reboot = false;

@@ -574,6 +574,7 @@ int upd_deployment_state_save(const struct upd_deployment_state *d, const char *
               add_string(obj, "artifact_name", d->artifact_name) == 0 &&
               add_string(obj, "status", d->status) == 0 &&
               add_string(obj, "reason", d->reason) == 0 &&
+              add_string(obj, "boot_id", d->boot_id) == 0 &&
               json_object_object_add(obj, "reported", json_object_new_boolean(d->reported)) == 0 &&
               json_object_object_add(obj, "aborted", json_object_new_boolean(d->aborted)) == 0;
     const char *text = ok ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY) : NULL;
@@ -598,7 +599,7 @@ int upd_deployment_state_load(struct upd_deployment_state *d, bool *present,
               get_string(&d->id, obj, "id") && d->id &&
               get_string(&d->artifact_name, obj, "artifact_name") && d->artifact_name &&
               get_string(&d->status, obj, "status") && d->status &&
-              get_string(&d->reason, obj, "reason") &&
+              get_string(&d->reason, obj, "reason") && get_string(&d->boot_id, obj, "boot_id") &&
               get_bool(&d->reported, obj, "reported") && get_bool(&d->aborted, obj, "aborted");
     json_object_put(obj);
     if (!ok) {
@@ -620,5 +621,6 @@ void upd_deployment_state_free(struct upd_deployment_state *d)
     free(d->artifact_name);
     free(d->status);
     free(d->reason);
+    free(d->boot_id);
     memset(d, 0, sizeof *d);
 }

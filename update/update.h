@@ -83,6 +83,8 @@ struct upd_config {
                                  * /usr/share/mender/identity/mender-device-identity */
     char *inventory_dir;        /* ArtsigInventoryDir, default /usr/share/mender/inventory */
     char *reboot_command;       /* ArtsigRebootCommand (sh -c), default "reboot" */
+    char *boot_id_file;         /* ArtsigBootIdFile, default /proc/sys/kernel/random/boot_id:
+                                 * a new id after the reboot shows that it happened */
 };
 /* Parse `fallback_path` (may be NULL or absent) then `path`, whose options
  * override the fallback's, as Mender 3.4's -b/-c; a missing `path` is an
@@ -171,6 +173,7 @@ struct upd_deployment_state {
     char *artifact_name;
     char *status;   /* the latest status: the step the deployment is at */
     char *reason;   /* failure: the message for the log upload (NULL otherwise) */
+    char *boot_id;  /* rebooting: the boot it was recorded in (NULL: unknown) */
     bool reported;  /* the server took `status` */
     bool aborted;   /* a 409: roll back what was installed, report nothing more */
 };

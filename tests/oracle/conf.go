@@ -41,6 +41,7 @@ type menderConf struct {
 	ArtsigIdentityScript         string
 	ArtsigInventoryDir           string
 	ArtsigRebootCommand          string
+	ArtsigBootIdFile             string
 }
 
 // effectiveConf is the settings in force, as `artsig-update show-config`
@@ -69,6 +70,7 @@ type effectiveConf struct {
 	ArtsigIdentityScript         string
 	ArtsigInventoryDir           string
 	ArtsigRebootCommand          string
+	ArtsigBootIdFile             string
 }
 
 // servers as Mender 3.4's Validate() leaves them: ServerURL or Servers
@@ -180,6 +182,7 @@ func readConf(path string) (*effectiveConf, error) {
 		ArtsigIdentityScript: orDefault(c.ArtsigIdentityScript, "/usr/share/mender/identity/mender-device-identity"),
 		ArtsigInventoryDir:   orDefault(c.ArtsigInventoryDir, "/usr/share/mender/inventory"),
 		ArtsigRebootCommand:  orDefault(c.ArtsigRebootCommand, "reboot"),
+		ArtsigBootIdFile:     orDefault(c.ArtsigBootIdFile, "/proc/sys/kernel/random/boot_id"),
 	}, nil
 }
 
