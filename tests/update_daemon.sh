@@ -8,7 +8,8 @@
 # would and starts it again): commit -> success, or the bootloader back on the
 # old partition -> failure with a log saying so. A wrong key, an unsigned
 # artifact, a tampered payload and a wrong device type end in failure with a
-# log naming the reason, nothing installed; an installed name in
+# log naming the reason, nothing installed, and so does an artifact whose name
+# is not the deployment's (as 3.4); an installed name in
 # already-installed. A 409 rolls back what was installed and silences the
 # deployment; a 401 re-authenticates and repeats the request; a cut download
 # resumes with Range; a server in trouble is retried at
@@ -170,6 +171,8 @@ refused tampered "$T/tampered.mender" "digest"
 refused othertype "$T/othertype.mender" "is for device types other; this device is sim"
 refused deptype "$T/rel-2.mender" "deployment deptype is for device types other, beagle" \
     '["other", "beagle"]'
+refused misnamed "$T/rel-2.mender" \
+    "deployment misnamed names the artifact misnamed, but the artifact is rel-2"
 
 echo "== already installed"
 sim_device

@@ -370,11 +370,17 @@ static enum outcome resume(struct daemon *d, struct upd_deployment_state *rec)
 struct installing {
     struct daemon *d;
     struct upd_deployment_state *rec;
+    const struct upd_install_result *res;
 };
 
+/* As 3.4 (verifyUpdateResponseAndHeader): the artifact must be the one the
+ * deployment names, or the server would be told of one and get another. */
 static int on_installing(void *userdata)
 {
     struct installing *at = userdata;
+    if (strcmp(at->res->artifact_name, at->rec->artifact_name) != 0)
+        return upd_fail("deployment %s names the artifact %s, but the artifact is %s",
+                        at->rec->id, at->rec->artifact_name, at->res->artifact_name);
     return set_status(at->d, at->rec, "installing");
 }
 
@@ -410,8 +416,8 @@ static enum outcome install(struct daemon *d, struct upd_deployment_state *rec,
     if (check_compatible(dep, device_type) != UPD_EXIT_OK)
         return owe_failure(d, rec, NULL);
     static const struct upd_install_hooks hooks = {.installing = on_installing};
-    struct installing at = {d, rec};
     struct upd_install_result res;
+    struct installing at = {d, rec, &res};
     rc = upd_install_run(d->cfg, d->data_dir, dep->uri, &hooks, &at, &res);
     free(res.artifact_name);
     if (rc == UPD_ABORTED)
