@@ -137,27 +137,41 @@ static int fail_status(const struct upd_server *s, const struct exchange *x)
     return fail_call(s, x, what);
 }
 
-/* `name` (with its ": ") and `value` appended to the list; *ok false when
- * out of memory. */
-static struct curl_slist *header(struct curl_slist *list, bool *ok, const char *name,
-                                 const char *value)
+/* The request's header lines. Linked here rather than by curl_slist_append,
+ * whose copies of a line holding a token would be freed unwiped. */
+#define HEADERS_MAX 4
+struct headers {
+    struct curl_slist list[HEADERS_MAX];
+    size_t n;
+    bool ok; /* false once a line could not be made */
+};
+
+/* Append "name value"; the line is wiped and freed by headers_free. */
+static void header(struct headers *h, const char *name, const char *value)
 {
     char *line;
-    if (!*ok || asprintf(&line, "%s%s", name, value) < 0) {
-        *ok = false;
-        return list;
+    if (!h->ok || h->n == HEADERS_MAX || asprintf(&line, "%s%s", name, value) < 0) {
+        h->ok = false;
+        return;
     }
-    struct curl_slist *grown = curl_slist_append(list, line);
-    OPENSSL_cleanse(line, strlen(line)); /* it may hold the token */
-    free(line);
-    if (!grown)
-        *ok = false;
-    return grown ? grown : list;
+    h->list[h->n] = (struct curl_slist){line, NULL};
+    if (h->n)
+        h->list[h->n - 1].next = &h->list[h->n];
+    h->n++;
+}
+
+static void headers_free(struct headers *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        OPENSSL_cleanse(h->list[i].data, strlen(h->list[i].data));
+        free(h->list[i].data);
+    }
+    h->n = 0;
 }
 
 /* One request to the server in use; x->status is 0 when no answer came
  * (connection failure, timeout), with the reason in s->curl_error. */
-static int perform(struct upd_server *s, struct exchange *x, struct curl_slist *headers)
+static int perform(struct upd_server *s, struct exchange *x, struct headers *headers)
 {
     char url[4096];
     if ((size_t)snprintf(url, sizeof url, "%s%s", s->cfg->server_urls[s->current], x->path) >=
@@ -168,7 +182,8 @@ static int perform(struct upd_server *s, struct exchange *x, struct curl_slist *
     CURL *e = s->easy;
     bool ok = curl_easy_setopt(e, CURLOPT_URL, url) == CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method) == CURLE_OK &&
-              curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&
+              curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers->n ? headers->list : NULL) ==
+                  CURLE_OK &&
               curl_easy_setopt(e, CURLOPT_WRITEDATA, x) == CURLE_OK;
     if (ok && x->body)
         ok = curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body) == CURLE_OK &&
@@ -193,8 +208,8 @@ static int perform(struct upd_server *s, struct exchange *x, struct curl_slist *
 /* Perform on the server in use, and on the next ones while they cannot be
  * reached (Servers lists several to fall over to). A token is for the
  * server that issued it: moving on drops it. */
-static int perform_anywhere(struct upd_server *s, struct exchange *x,
-                            struct curl_slist *headers, bool *moved)
+static int perform_anywhere(struct upd_server *s, struct exchange *x, struct headers *headers,
+                            bool *moved)
 {
     *moved = false;
     for (size_t tried = 0; tried < s->cfg->nserver_urls; tried++) {
@@ -245,16 +260,17 @@ int upd_server_auth(struct upd_server *s)
     int rc = upd_auth_request(&req, s->cfg, s->data_dir);
     if (rc != UPD_EXIT_OK)
         return rc;
-    bool ok = true, moved;
+    bool moved;
+    struct headers headers = {.ok = true};
     /* No "Expect: 100-continue" wait: the body is small. */
-    struct curl_slist *headers = header(NULL, &ok, "Expect:", "");
-    headers = header(headers, &ok, "Content-Type: ", "application/json");
-    headers = header(headers, &ok, "X-MEN-Signature: ", req.signature);
+    header(&headers, "Expect:", "");
+    header(&headers, "Content-Type: ", "application/json");
+    header(&headers, "X-MEN-Signature: ", req.signature);
     /* As 3.4: the tenant token as the bearer, even when empty. */
-    headers = header(headers, &ok, "Authorization: Bearer ", s->cfg->tenant_token);
+    header(&headers, "Authorization: Bearer ", s->cfg->tenant_token);
     struct exchange x = {.method = "POST", .path = AUTH_PATH, .body = req.body,
                          .body_len = req.len};
-    rc = ok ? perform_anywhere(s, &x, headers, &moved) : upd_fail("out of memory");
+    rc = headers.ok ? perform_anywhere(s, &x, &headers, &moved) : upd_fail("out of memory");
     if (rc == UPD_EXIT_OK && x.status == 200)
         rc = take_token(s, &x);
     else if (rc == UPD_EXIT_OK && x.status == 401)
@@ -264,7 +280,7 @@ int upd_server_auth(struct upd_server *s)
         rc = fail_status(s, &x);
     if (rc == UPD_EXIT_OK)
         upd_info("authenticated with %s", s->cfg->server_urls[s->current]);
-    curl_slist_free_all(headers);
+    headers_free(&headers);
     exchange_reset(&x);
     upd_auth_request_free(&req);
     return rc;
@@ -277,13 +293,14 @@ static int call(struct upd_server *s, struct exchange *x)
 {
     int rc = s->token ? UPD_EXIT_OK : upd_server_auth(s);
     for (int attempt = 0; rc == UPD_EXIT_OK; attempt++) {
-        bool ok = true, moved;
-        struct curl_slist *headers = header(NULL, &ok, "Authorization: Bearer ", s->token);
-        headers = header(headers, &ok, "Expect:", "");
+        bool moved;
+        struct headers headers = {.ok = true};
+        header(&headers, "Authorization: Bearer ", s->token);
+        header(&headers, "Expect:", "");
         if (x->body)
-            headers = header(headers, &ok, "Content-Type: ", "application/json");
-        rc = ok ? perform_anywhere(s, x, headers, &moved) : upd_fail("out of memory");
-        curl_slist_free_all(headers);
+            header(&headers, "Content-Type: ", "application/json");
+        rc = headers.ok ? perform_anywhere(s, x, &headers, &moved) : upd_fail("out of memory");
+        headers_free(&headers);
         if (rc != UPD_EXIT_OK || attempt == 1 || (x->status != 401 && !moved))
             return rc;
         upd_info("%s %s: %s; authenticating again", x->method, x->path,
