@@ -44,7 +44,8 @@ static const char usage_text[] =
     "  -h, --help              this text\n"
     "      --version           the version\n"
     "exit codes: 0 done, 1 failed or refused, 2 no update in progress (commit,\n"
-    "            rollback), 4 installed, reboot before commit\n";
+    "            rollback), 4 installed, reboot before commit (check-update: the\n"
+    "            reboot command ran); 128+N stopped by signal N\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
