@@ -13,7 +13,9 @@
 # already-installed. A 409 rolls back what was installed and silences the
 # deployment; a 401 re-authenticates and repeats the request; a cut download
 # resumes with Range; a server in trouble is retried at
-# RetryPollIntervalSeconds, RetryPollCount times. SIGTERM mid-download exits
+# RetryPollIntervalSeconds, RetryPollCount times; a server down (connection
+# refused) makes check-update fail in one line and the daemon retry each
+# second until the double is back on its port. SIGTERM mid-download exits
 # 143 and the next start reports the failure and why. SIGKILL at random points of
 # rootfs deployments, then a restart: exactly one final status each, and the
 # boot env points at a complete image. The CLI commits what the daemon
@@ -398,6 +400,29 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
     if [ -e "$DATA/update.json" ] || [ -e "$DATA/deployment.json" ]; then
         bad "d-kill-$i: state left: $(ls "$DATA")"; else ok; fi
 done
+
+echo "== the server down: one line from check-update; the daemon retries every second until it is back"
+port=${SERVER_URL##*:}
+server_stop
+POLL_S=60 sim_device ',"RetryPollCount":100'
+expect_exit 1 "check-update, the server down" upd check-update
+# (the device key, made now, is an info line)
+n=$(grep -vc "^artsig-update: info: " "$T/err")
+if [ "$n" -eq 1 ]; then ok; else bad "check-update, the server down: $n lines: $(cat "$T/err")"; fi
+contains "the server down: why" "$T/err" "Couldn't connect to server"
+: >"$T/daemon.err"
+daemon_start
+sleep 4.5
+# Each try: one poll and one inventory, both refused at once.
+tries=$(grep -c "Couldn't connect" "$T/daemon.err")
+if [ "$tries" -ge 6 ] && [ "$tries" -le 12 ]; then ok; else
+    bad "the server down: $tries failed calls in 4.5 s, want 6 to 12 (each second)"; fi
+server_start "$T/srv-back" --port "$port" || { finish; exit; }
+offer d-back-up "$T/mod-2.mender" mod-2
+wait_for "a deployment once the server is back" 10 "$(final_of d-back-up)"
+daemon_stop
+expect_statuses d-back-up '["downloading", "installing", "success"]'
+server_stop
 
 echo "== https downloads: SkipVerify and the client certificate apply to them too"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
