@@ -364,15 +364,10 @@ int upd_server_new(struct upd_server **out, const struct upd_config *cfg, const 
          curl_easy_setopt(e, CURLOPT_USERAGENT, "artsig-update/" ARTSIG_VERSION_STRING) !=
              CURLE_OK ||
          curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->curl_error) != CURLE_OK ||
-         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK ||
-         curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, cfg->skip_verify ? 0L : 1L) != CURLE_OK ||
-         curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, cfg->skip_verify ? 0L : 2L) != CURLE_OK))
+         curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK))
         rc = upd_fail("this libcurl lacks a required feature (http, https)");
-    /* Mutual TLS, when both halves are given (as 3.4: one alone is unused). */
-    if (rc == UPD_EXIT_OK && cfg->client_certificate && cfg->client_key &&
-        (curl_easy_setopt(e, CURLOPT_SSLCERT, cfg->client_certificate) != CURLE_OK ||
-         curl_easy_setopt(e, CURLOPT_SSLKEY, cfg->client_key) != CURLE_OK))
-        rc = upd_fail("this libcurl cannot use a client certificate");
+    if (rc == UPD_EXIT_OK && upd_tls_setup(e, cfg) != 0)
+        rc = upd_fail("this libcurl cannot set up TLS as configured");
     if (rc == UPD_EXIT_OK && cfg->skip_verify)
         upd_warn("SkipVerify: the server's TLS certificate is not checked");
     if (rc != UPD_EXIT_OK) {
