@@ -2,7 +2,10 @@
 # The main job end to end on a fresh Debian 12 machine: install dependencies,
 # build, make keys, sign and verify; then write and sign an artifact and
 # install it with artsig-update on a simulated device (plain files for the two
-# root partitions and the boot environment). Work files go to ./demo-out.
+# root partitions and the boot environment); last, the same device as part of a
+# fleet: deployments from a stand-in Mender Server (tests/mender_server.py, on
+# 127.0.0.1), a signed one installed and a tampered one refused, the refusal
+# showing in the server's deployment log. Work files go to ./demo-out.
 set -eu
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh
@@ -77,4 +80,79 @@ echo "== after the reboot: commit"
 $UPDATE commit
 show_device
 $UPDATE show-provides
+
+echo "== the device in a fleet: a stand-in Mender Server on 127.0.0.1"
+SRV=$OUT/server
+mkdir -p "$SRV"
+python3 tests/mender_server.py "$SRV" 2>"$SRV.log" &
+SERVER_PID=$!
+trap 'kill $SERVER_PID 2>/dev/null' EXIT
+i=0
+while [ ! -s "$SRV/url" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=$(cat "$SRV/url")
+echo "server at $URL"
+# control: POST to the double's /_double/ API; state: what it recorded
+control() { python3 -c 'import sys, urllib.request as u
+u.urlopen(u.Request(sys.argv[1] + "/_double/" + sys.argv[2], data=sys.argv[3].encode()), timeout=10)' "$URL" "$1" "$2"; }
+deployment_report() {
+    python3 -c 'import json, sys, urllib.request as u
+d = json.load(u.urlopen(sys.argv[1] + "/_double/state", timeout=10))["deployments"][sys.argv[2]]
+print("server saw statuses:", ", ".join(d["statuses"]))
+for log in d["logs"]:
+    for m in log:
+        print("server deployment log:", m["level"], m["message"])' "$URL" "$1"
+}
+printf '#!/bin/sh\necho mac=02:00:00:00:00:42\n' >"$DEV/identity" && chmod +x "$DEV/identity"
+mkdir -p "$DEV/inventory"
+# a reboot, simulated: the boot id changes, as a real reboot changes the kernel's
+cat /proc/sys/kernel/random/uuid >"$DEV/boot_id"
+cat >"$DEV/mender.conf" <<CONF
+{
+  "ServerURL": "$URL",
+  "ArtifactVerifyKey": "$(pwd)/$OUT/signing.pub",
+  "DeviceTypeFile": "$DEV/device_type",
+  "RootfsPartA": "$DEV/mmcblk0p2",
+  "RootfsPartB": "$DEV/mmcblk0p3",
+  "BootEnvFile": "$DEV/bootenv",
+  "ArtsigIdentityScript": "$DEV/identity",
+  "ArtsigInventoryDir": "$DEV/inventory",
+  "ArtsigBootIdFile": "$DEV/boot_id",
+  "ArtsigRebootCommand": "echo '(the device reboots)'; cat /proc/sys/kernel/random/uuid >$DEV/boot_id",
+  "UpdatePollIntervalSeconds": 5,
+  "RetryPollIntervalSeconds": 1
+}
+CONF
+
+echo "== deployment d-3: release-3, signed; check-update installs it and reboots"
+$ARTSIG write rootfs-image -f "$OUT/rootfs.ext4" -n release-3 -t demo-device \
+    -o "$OUT/release-3.mender" --no-progress
+$ARTSIG sign -k "$OUT/signing.key" "$OUT/release-3.mender"
+control deployment "{\"id\": \"d-3\", \"artifact_name\": \"release-3\",
+  \"artifact\": \"$(pwd)/$OUT/release-3.mender\", \"device_types_compatible\": [\"demo-device\"]}"
+rc=0
+$UPDATE check-update || rc=$?
+[ $rc -eq 4 ] || exit 1
+show_device
+echo "== after the reboot: check-update commits and reports success"
+$UPDATE check-update
+show_device
+deployment_report d-3
+
+echo "== deployment d-4: release-4, its payload changed after signing; refused"
+head -c 1048576 /dev/zero | tr '\0' 'A' >"$OUT/rootfs-4.ext4"
+$ARTSIG write rootfs-image -f "$OUT/rootfs-4.ext4" -n release-4 -t demo-device \
+    -o "$OUT/release-4.mender" --no-progress --compression none
+$ARTSIG sign -k "$OUT/signing.key" "$OUT/release-4.mender"
+python3 -c 'import sys
+p = sys.argv[1]; data = bytearray(open(p, "rb").read())
+data[data.index(b"A" * 4096) + 100] = ord("B")
+open(p, "wb").write(data)' "$OUT/release-4.mender"
+control deployment "{\"id\": \"d-4\", \"artifact_name\": \"release-4\",
+  \"artifact\": \"$(pwd)/$OUT/release-4.mender\", \"device_types_compatible\": [\"demo-device\"]}"
+if $UPDATE check-update; then
+    echo "the tampered artifact was installed" >&2
+    exit 1
+fi
+show_device
+deployment_report d-4
 echo "demo complete"
