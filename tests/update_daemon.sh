@@ -419,7 +419,7 @@ if [ "$tries" -ge 6 ] && [ "$tries" -le 12 ]; then ok; else
     bad "the server down: $tries failed calls in 4.5 s, want 6 to 12 (each second)"; fi
 server_start "$T/srv-back" --port "$port" || { finish; exit; }
 offer d-back-up "$T/mod-2.mender" mod-2
-wait_for "a deployment once the server is back" 10 "$(final_of d-back-up)"
+wait_for "a deployment once the server is back" 30 "$(final_of d-back-up)"
 daemon_stop
 expect_statuses d-back-up '["downloading", "installing", "success"]'
 server_stop
@@ -472,6 +472,57 @@ expect_statuses d-mtls '["downloading", "installing", "rebooting", "success"]'
 sim_device ",\"SkipVerify\":true,\"HttpsClient\":{\"Certificate\":\"$T/client.crt\",\"Key\":\"$T/client.key\"}"
 expect_exit 4 "the CLI's URL install, with SkipVerify and the client certificate" \
     upd install "$STORE/rel-2.mender"
+server_stop
+
+echo "== depends, the v1 GET fallback, answers the client must refuse, slow answers"
+server_start "$T/srv-more" || { finish; exit; }
+# An artifact for another installed release: its own reason in the log.
+rootfs_art needs-rel-9 -k "$KEY" -N rel-9
+refused depends "$T/needs-rel-9.mender" "depends on artifact_name being one of rel-9; this device has rel-1"
+# A server with neither v2 nor v1 POST: the deployment comes from v1 GET,
+# with the device's facts in the query; the download carries no token.
+sim_device
+offer d-get "$T/rel-2.mender" rel-2
+server_ctl fault '{"route": "next_v1_post", "status": 404, "times": -1}' >/dev/null
+expect_exit 4 "check-update through v1 GET" upd check-update
+server_state "[x['query'] for x in r if x['route'] == 'next_v1_get'][-1]" >"$T/query"
+contains "v1 GET query" "$T/query" '"artifact_name": "rel-1"'
+contains "v1 GET query" "$T/query" '"device_type": "sim"'
+expect_statuses d-get '["downloading", "installing", "rebooting"]'
+server_state "[x['authorization'] for x in r if x['route'] == 'download']" >"$T/auth"
+if grep -qv '^\[\(null, \)*null\]$' "$T/auth"; then bad "a download carried: $(cat "$T/auth")"; else ok; fi
+expect_exit 0 "check-update after the reboot" upd check-update
+expect_statuses d-get '["downloading", "installing", "rebooting", "success"]'
+server_stop
+# Garbage JSON for a deployment, or one without device_types_compatible:
+# refused in one line, nothing reported or installed, tried again later.
+server_start "$T/srv-bad" || { finish; exit; }
+bad_offer() { # bad_offer DESCRIPTION REASON
+    sim_device
+    save_device
+    expect_exit 1 "check-update: $1" upd check-update
+    n=$(grep -cv -e '^artsig-update: warning: ' -e '^artsig-update: info: ' "$T/err")
+    if [ "$n" -eq 1 ]; then ok; else bad "$1: $n error lines: $(cat "$T/err")"; fi
+    contains "$1" "$T/err" "$2"
+    expect_device_kept "$1"
+    if [ -e "$DATA/deployment.json" ]; then bad "$1: deployment record left"; else ok; fi
+}
+server_ctl fault '{"route": "next_v1_post", "status": 200, "body": "{\"id\": \"x\", \"artifact\": {"}' >/dev/null
+bad_offer "garbage JSON" "the deployment offered is not JSON"
+server_ctl deployment "{\"id\":\"d-notypes\",\"artifact\":\"$T/rel-2.mender\",\"artifact_name\":\"rel-2\"}" >/dev/null
+bad_offer "no device_types_compatible" "has no artifact.device_types_compatible"
+expect_statuses d-notypes '[]'
+server_stop
+# Slow answers (3 s on next, on a status and on the download) are waited
+# for: the deployment succeeds.
+server_start "$T/srv-slow" || { finish; exit; }
+sim_device
+offer d-slow "$T/rel-2.mender" rel-2
+server_ctl fault '{"route": "next_v1_post", "delay": 3}' >/dev/null
+server_ctl fault '{"route": "status", "delay": 3}' >/dev/null
+server_ctl fault '{"route": "download", "delay": 3}' >/dev/null
+expect_exit 4 "check-update with slow answers" upd check-update
+expect_statuses d-slow '["downloading", "installing", "rebooting"]'
 server_stop
 
 finish
