@@ -93,6 +93,12 @@ expect_exit 0 "send-inventory again" inventory
 cmp -s "$key" "$T/first.pem" && ok || bad "the device key changed on the second run"
 same_pubkey "the second run" "$key"
 ls -A "$DATA" | grep -q '^\.mender-agent' && bad "a temporary key file left" || ok
+# A temporary copy a killed run left, readable by all, does not lend the new
+# key its mode.
+rm "$key"
+printf 'old' >"$DATA/.mender-agent.pem.tmp" && chmod 644 "$DATA/.mender-agent.pem.tmp"
+expect_exit 0 "send-inventory over a stale temporary key file" inventory
+[ "$(stat -c %a "$key")" = 600 ] && ok || bad "$key made over a stale copy has mode $(stat -c %a "$key")"
 
 echo "== ArtsigAuthKeyType ed25519"
 device '"ArtsigAuthKeyType":"ed25519",'

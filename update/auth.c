@@ -262,33 +262,6 @@ static int token_key(struct device_key *k, const char *uri)
     return UPD_EXIT_OK;
 }
 
-/* `pem` as DIR/NAME, readable by its owner only from its first byte on
- * (mkstemp makes it 0600), durably, replacing nothing but a file of that
- * name. */
-static int store_private(const char *dir, const char *name, const char *pem, size_t len)
-{
-    char tmp[4096], dest[4096];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= sizeof tmp ||
-        (size_t)snprintf(dest, sizeof dest, "%s/%s", dir, name) >= sizeof dest)
-        return upd_fail("%s/%s: path too long", dir, name);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return upd_fail("%s: %s", dest, strerror(errno));
-    bool ok = upd_write_all(fd, pem, len) == 0 && fsync(fd) == 0;
-    int err = errno;
-    if (close(fd) != 0 && ok)
-        ok = false, err = errno;
-    if (ok && rename(tmp, dest) != 0)
-        ok = false, err = errno;
-    if (!ok) {
-        unlink(tmp);
-        return upd_fail("%s: %s", dest, strerror(err));
-    }
-    if (upd_fsync_dir(dir) != 0)
-        return upd_fail("%s: %s", dir, strerror(errno));
-    return UPD_EXIT_OK;
-}
-
 /* A fresh mender-agent.pem, as the Mender client makes one at its first
  * authentication: RSA 3072 (3.4, 4.x), or Ed25519 (5.x) when configured. */
 static int generate_key(artsig_key **key, const struct upd_config *cfg, const char *data_dir)
@@ -300,7 +273,7 @@ static int generate_key(artsig_key **key, const struct upd_config *cfg, const ch
         st = artsig_key_export(&pem, &len, *key, ARTSIG_EXPORT_PRIVATE_PKCS8_PEM);
     if (st != ARTSIG_OK)
         return upd_fail("device key: cannot make one: %s", artsig_detail(st));
-    int rc = store_private(data_dir, AGENT_KEY_FILE, pem, len);
+    int rc = upd_write_private(data_dir, AGENT_KEY_FILE, pem, len);
     artsig_key_free_pem(pem, len);
     if (rc == UPD_EXIT_OK)
         upd_info("made the device key %s/%s (%s)", data_dir, AGENT_KEY_FILE,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -55,8 +56,9 @@ int upd_fsync_dir(const char *dir)
     return rc;
 }
 
-/* DIR/NAME replaced whole. */
-static int replace_file(const char *dir, const char *name, const void *data, size_t len)
+/* DIR/NAME replaced whole, with permissions `mode`. */
+static int replace_file(const char *dir, const char *name, const void *data, size_t len,
+                        mode_t mode)
 {
     /* A fixed temporary name: a copy left by a killed run is simply
      * overwritten by the next one (the commands that write hold the data
@@ -65,10 +67,12 @@ static int replace_file(const char *dir, const char *name, const void *data, siz
     if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name) >= sizeof tmp ||
         (size_t)snprintf(dest, sizeof dest, "%s/%s", dir, name) >= sizeof dest)
         return upd_fail("%s/%s: path too long", dir, name);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return upd_fail("%s: %s", tmp, strerror(errno));
-    if (upd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    /* A copy a killed run left keeps its old mode through O_TRUNC: set
+     * before a byte is written. */
+    if (fchmod(fd, mode) != 0 || upd_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
         int err = errno;
         close(fd);
         unlink(tmp);
@@ -84,7 +88,8 @@ static int replace_file(const char *dir, const char *name, const void *data, siz
     return UPD_EXIT_OK;
 }
 
-int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len)
+static int write_atomic(const char *dir, const char *name, const void *data, size_t len,
+                        mode_t mode)
 {
     char path[4096];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
@@ -105,10 +110,20 @@ int upd_write_atomic(const char *dir, const char *name, const void *data, size_t
          * resolved from it. */
         char *slash = strrchr(target, '/');
         *slash = '\0';
-        rc = replace_file(slash == target ? "/" : target, slash + 1, data, len);
+        rc = replace_file(slash == target ? "/" : target, slash + 1, data, len, mode);
     }
     free(target);
     return rc;
+}
+
+int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len)
+{
+    return write_atomic(dir, name, data, len, 0644);
+}
+
+int upd_write_private(const char *dir, const char *name, const void *data, size_t len)
+{
+    return write_atomic(dir, name, data, len, 0600);
 }
 
 int upd_read_file(char **data, const char *path, size_t max, bool missing_ok)

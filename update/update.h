@@ -110,6 +110,9 @@ int upd_config_keyring(artsig_keyring **ring, const struct upd_config *cfg);
 /* Write `data` to DIR/NAME atomically and durably: temp file, fsync, rename,
  * fsync of the directory. */
 int upd_write_atomic(const char *dir, const char *name, const void *data, size_t len);
+/* The same, readable and writable by the owner only (mode 0600) from its
+ * first byte on: for secrets such as the device key. */
+int upd_write_private(const char *dir, const char *name, const void *data, size_t len);
 /* fsync a directory: a rename is durable only once the directory holding the
  * name is. -1 with errno on failure. */
 int upd_fsync_dir(const char *dir);
