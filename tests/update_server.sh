@@ -184,6 +184,13 @@ contains "info by default" "$T/err" "info: inventory sent"
 lacks "no debug by default" "$T/err" "debug:"
 expect_exit 1 "-l bogus" upd -l bogus send-inventory
 expect_one_line_error "-l bogus"
+# Under systemd (JOURNAL_STREAM set) each line carries its syslog priority.
+JOURNAL_STREAM=8:1234 expect_exit 0 "to the journal" upd -l debug send-inventory
+grep -q '^<6>artsig-update: info: inventory sent' "$T/err" && grep -q '^<7>artsig-update: debug: ' "$T/err" &&
+    ok || bad "journal priorities: $(cat "$T/err")"
+JOURNAL_STREAM=8:1234 expect_exit 1 "-l bogus, to the journal" upd -l bogus send-inventory
+grep -qx '<3>artsig-update: unknown log level .*' "$T/err" && ok || bad "journal error: $(cat "$T/err")"
+unset JOURNAL_STREAM # dash keeps an assignment made before a function call
 
 echo "== -b/--fallback-config then -c"
 device
