@@ -485,14 +485,21 @@ static bool send_inventory(struct daemon *d)
     return rc == UPD_EXIT_OK;
 }
 
-/* Ask for a deployment and carry it out: false when the server could not be
- * reached or a status could not be sent. */
-static bool poll_and_deploy(struct daemon *d, bool *failed)
+/* What a poll came to. */
+enum polled {
+    POLLED_OK,        /* nothing offered, or a deployment carried out */
+    POLLED_FAILED,    /* a deployment failed or was aborted, and the server was told */
+    POLLED_UNREACHED  /* the server could not be reached, or not told a status */
+};
+
+/* Ask for a deployment and carry it out. */
+static enum polled poll_and_deploy(struct daemon *d)
 {
     char *device_type = NULL;
     struct upd_provides p = {0};
     struct upd_deployment dep = {0};
-    bool found = false, ok = false;
+    bool found = false;
+    enum polled out = POLLED_UNREACHED;
     int rc = upd_device_type(&device_type, d->cfg);
     if (rc == UPD_EXIT_OK)
         rc = upd_provides_load(&p, d->data_dir);
@@ -500,18 +507,18 @@ static bool poll_and_deploy(struct daemon *d, bool *failed)
         rc = upd_server_next(&dep, &found, d->server, device_type, &p);
     if (rc == UPD_EXIT_OK && found) {
         upd_log_capture_start();
-        ok = deploy(d, &dep, device_type, &p) == DONE;
+        bool done = deploy(d, &dep, device_type, &p) == DONE;
         upd_log_capture_stop();
         /* Whether it failed: the record is gone once the status went out. */
-        *failed = !ok || !is_installed(d, dep.artifact_name);
-    } else {
-        ok = rc == UPD_EXIT_OK;
-        *failed = !ok;
+        if (done)
+            out = is_installed(d, dep.artifact_name) ? POLLED_OK : POLLED_FAILED;
+    } else if (rc == UPD_EXIT_OK) {
+        out = POLLED_OK;
     }
     upd_deployment_free(&dep);
     upd_provides_free(&p);
     free(device_type);
-    return ok;
+    return out;
 }
 
 static time_t earliest(time_t a, time_t b)
@@ -523,12 +530,12 @@ static int run(struct daemon *d)
 {
     bool settled = settle_recorded(d);
     if (d->once) {
-        bool failed = !settled;
+        enum polled out = settled ? POLLED_OK : POLLED_UNREACHED;
         if (settled && !d->rebooting)
-            poll_and_deploy(d, &failed);
+            out = poll_and_deploy(d);
         if (d->rebooting)
             return UPD_EXIT_REBOOT;
-        return failed ? UPD_EXIT_FAILURE : UPD_EXIT_OK;
+        return out == POLLED_OK ? UPD_EXIT_OK : UPD_EXIT_FAILURE;
     }
     d->next_poll = d->next_inventory = now_s();
     /* Early, so that a device the server refuses says so at once; the calls
@@ -546,8 +553,7 @@ static int run(struct daemon *d)
             d->next_inventory = next_contact(d, &d->failed_inventories, send_inventory(d),
                                              d->cfg->inventory_poll_s);
         if (now >= d->next_poll) {
-            bool failed;
-            bool ok = settle_recorded(d) && poll_and_deploy(d, &failed);
+            bool ok = settle_recorded(d) && poll_and_deploy(d) != POLLED_UNREACHED;
             d->next_poll = next_contact(d, &d->failed_polls, ok, d->cfg->update_poll_s);
         }
         time_t wake = earliest(d->next_poll, d->next_inventory);

@@ -552,7 +552,6 @@ static int activate(struct install *in)
         res->committed = rc == UPD_EXIT_OK;
     }
     res->needs_reboot = needs_reboot;
-    res->supports_rollback = u.supports_rollback;
     upd_progress_free(&u);
     return rc;
 }
