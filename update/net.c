@@ -13,7 +13,9 @@
 
 #include "update.h"
 
-int upd_trusted_load(struct upd_trusted **out, const char *file, char *why, size_t why_size)
+/* The PEM certificates of `file`; -1 with a reason when it cannot be read
+ * or holds none. */
+static int trusted_load(struct upd_trusted **out, const char *file, char *why, size_t why_size)
 {
     *out = NULL;
     BIO *bio = BIO_new_file(file, "r");
@@ -56,25 +58,30 @@ static CURLcode add_trusted(CURL *easy, void *ssl_ctx, void *userdata)
     return CURLE_OK;
 }
 
-int upd_trusted_use(void *easy, struct upd_trusted *trusted)
+int upd_tls_setup(void *easy, struct upd_trusted **trusted, const struct upd_config *cfg,
+                  char *why, size_t why_size)
 {
-    return curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, add_trusted) == CURLE_OK &&
-                   curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, trusted) == CURLE_OK
-               ? 0
-               : -1;
-}
-
-int upd_tls_setup(void *easy, const struct upd_config *cfg)
-{
+    *trusted = NULL;
     long verify = cfg->skip_verify ? 0L : 1L;
     if (curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, verify) != CURLE_OK ||
-        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, verify * 2) != CURLE_OK)
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, verify * 2) != CURLE_OK ||
+        /* As 3.4: one half alone is not used. */
+        (cfg->client_certificate && cfg->client_key &&
+         (curl_easy_setopt(easy, CURLOPT_SSLCERT, cfg->client_certificate) != CURLE_OK ||
+          curl_easy_setopt(easy, CURLOPT_SSLKEY, cfg->client_key) != CURLE_OK))) {
+        snprintf(why, why_size, "this libcurl cannot set up TLS as configured");
         return -1;
-    /* As 3.4: one half alone is not used. */
-    if (cfg->client_certificate && cfg->client_key &&
-        (curl_easy_setopt(easy, CURLOPT_SSLCERT, cfg->client_certificate) != CURLE_OK ||
-         curl_easy_setopt(easy, CURLOPT_SSLKEY, cfg->client_key) != CURLE_OK))
+    }
+    if (!cfg->server_certificate)
+        return 0;
+    if (trusted_load(trusted, cfg->server_certificate, why, why_size) != 0)
         return -1;
+    if (curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, add_trusted) != CURLE_OK ||
+        curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, *trusted) != CURLE_OK) {
+        snprintf(why, why_size, "this libcurl cannot trust more certificates (it is not built "
+                                "with OpenSSL)");
+        return -1;
+    }
     return 0;
 }
 

@@ -5,7 +5,6 @@
  * failure like any other.) */
 #include "update.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -104,44 +103,18 @@ static bool matches(const char *name, const char *prefix, size_t n)
     return p[2] == '\0' || (p[2] == '_' && p[3] != '\0');
 }
 
-static int by_name(const void *a, const void *b)
+/* upd_list_dir's filter: the scripts of one state and action. */
+static bool matches_prefix(const char *name, const void *prefix)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return matches(name, prefix, strlen(prefix));
 }
 
 /* The matching scripts' names, sorted: NN first, then the name (bytewise
  * order of the whole name is both). */
 static int list_scripts(char ***names, size_t *count, const char *dir, const char *prefix)
 {
-    *names = NULL;
-    *count = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return errno == ENOENT ? 0 : upd_fail("%s: %s", dir, strerror(errno));
-    size_t n = strlen(prefix), cap = 0;
-    struct dirent *e;
-    int rc = 0;
-    while (!rc && (e = readdir(d))) {
-        if (!matches(e->d_name, prefix, n))
-            continue;
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 8;
-            char **grown = realloc(*names, cap * sizeof **names);
-            if (!grown) {
-                rc = upd_fail("out of memory");
-                break;
-            }
-            *names = grown;
-        }
-        if (!((*names)[*count] = strdup(e->d_name)))
-            rc = upd_fail("out of memory");
-        else
-            (*count)++;
-    }
-    closedir(d);
-    if (*count)
-        qsort(*names, *count, sizeof **names, by_name);
-    return rc;
+    int err = upd_list_dir(names, count, dir, matches_prefix, prefix);
+    return !err || err == ENOENT ? 0 : upd_fail("%s: %s", dir, strerror(err));
 }
 
 /* NULL when the script succeeded, else why not. */

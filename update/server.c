@@ -5,7 +5,6 @@
  * A 401 on any call means the token is gone: authenticate again and repeat
  * the call once. */
 #include <curl/curl.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,13 +204,25 @@ static int perform(struct upd_server *s, struct exchange *x, struct headers *hea
     return UPD_EXIT_OK;
 }
 
+/* The server in use as messages show it (no credentials). */
+static const char *server_shown(char out[1024], const struct upd_server *s)
+{
+    char *shown = upd_url_shown(s->cfg->server_urls[s->current]);
+    snprintf(out, 1024, "%s", shown ? shown : "(the server URL)");
+    free(shown);
+    return out;
+}
+
 /* Perform on the server in use, and on the next ones while they cannot be
  * reached (Servers lists several to fall over to). A token is for the
- * server that issued it: moving on drops it. */
+ * server that issued it: a request that carries one is not sent on to
+ * another server; the token is dropped and the request left (x->status 0,
+ * *moved) for the caller to authenticate with the next server first. */
 static int perform_anywhere(struct upd_server *s, struct exchange *x, struct headers *headers,
-                            bool *moved)
+                            bool carries_token, bool *moved)
 {
     *moved = false;
+    char shown[1024];
     for (size_t tried = 0; tried < s->cfg->nserver_urls; tried++) {
         int rc = perform(s, x, headers);
         if (rc != UPD_EXIT_OK || x->status != 0)
@@ -219,9 +230,13 @@ static int perform_anywhere(struct upd_server *s, struct exchange *x, struct hea
         if (tried + 1 == s->cfg->nserver_urls)
             break;
         upd_warn("%s %s: cannot reach the server: %s; trying the next one", x->method,
-                 s->cfg->server_urls[s->current], s->curl_error);
+                 server_shown(shown, s), s->curl_error);
         s->current = (s->current + 1) % s->cfg->nserver_urls;
         *moved = true;
+        if (carries_token) {
+            drop_token(s);
+            return UPD_EXIT_OK;
+        }
     }
     char what[CURL_ERROR_SIZE + 64];
     snprintf(what, sizeof what, "cannot reach the server: %s", s->curl_error);
@@ -270,7 +285,8 @@ int upd_server_auth(struct upd_server *s)
     header(&headers, "Authorization: Bearer ", s->cfg->tenant_token);
     struct exchange x = {.method = "POST", .path = AUTH_PATH, .body = req.body,
                          .body_len = req.len};
-    rc = headers.ok ? perform_anywhere(s, &x, &headers, &moved) : upd_fail("out of memory");
+    rc = headers.ok ? perform_anywhere(s, &x, &headers, false, &moved)
+                    : upd_fail("out of memory");
     if (rc == UPD_EXIT_OK && x.status == 200)
         rc = take_token(s, &x);
     else if (rc == UPD_EXIT_OK && x.status == 401)
@@ -278,8 +294,9 @@ int upd_server_auth(struct upd_server *s)
                               "authorized, rejected, or a wrong tenant token)");
     else if (rc == UPD_EXIT_OK)
         rc = fail_status(s, &x);
+    char shown[1024];
     if (rc == UPD_EXIT_OK)
-        upd_info("authenticated with %s", s->cfg->server_urls[s->current]);
+        upd_info("authenticated with %s", server_shown(shown, s));
     headers_free(&headers);
     exchange_reset(&x);
     upd_auth_request_free(&req);
@@ -287,27 +304,39 @@ int upd_server_auth(struct upd_server *s)
 }
 
 /* A device API call with the token: authenticate first when there is none,
- * and again on a 401 or after moving to another server, then the same
- * request once more. */
+ * and again after a 401 (once) or a move to another server (once per
+ * server), then the same request again. */
 static int call(struct upd_server *s, struct exchange *x)
 {
-    int rc = s->token ? UPD_EXIT_OK : upd_server_auth(s);
-    for (int attempt = 0; rc == UPD_EXIT_OK; attempt++) {
+    bool refused_once = false;
+    for (size_t moves = 0;;) {
+        int rc = s->token ? UPD_EXIT_OK : upd_server_auth(s);
+        if (rc != UPD_EXIT_OK)
+            return rc;
         bool moved;
         struct headers headers = {.ok = true};
         header(&headers, "Authorization: Bearer ", s->token);
         header(&headers, "Expect:", "");
         if (x->body)
             header(&headers, "Content-Type: ", "application/json");
-        rc = headers.ok ? perform_anywhere(s, x, &headers, &moved) : upd_fail("out of memory");
+        rc = headers.ok ? perform_anywhere(s, x, &headers, true, &moved)
+                        : upd_fail("out of memory");
         headers_free(&headers);
-        if (rc != UPD_EXIT_OK || attempt == 1 || (x->status != 401 && !moved))
+        if (rc != UPD_EXIT_OK)
             return rc;
-        upd_info("%s %s: %s; authenticating again", x->method, x->path,
-                 moved ? "another server" : "the token was refused (HTTP 401)");
-        rc = upd_server_auth(s);
+        if (moved && ++moves < s->cfg->nserver_urls) {
+            upd_info("%s %s: another server; authenticating with it", x->method, x->path);
+            continue;
+        }
+        if (moved)
+            return fail_call(s, x, "cannot reach any of the servers");
+        if (x->status != 401 || refused_once)
+            return rc;
+        refused_once = true;
+        upd_info("%s %s: the token was refused (HTTP 401); authenticating again", x->method,
+                 x->path);
+        drop_token(s);
     }
-    return rc;
 }
 
 /* A JSON body from a tree; NULL when out of memory. */
@@ -347,11 +376,6 @@ int upd_server_new(struct upd_server **out, const struct upd_config *cfg, const 
     s->data_dir = data_dir;
     char why[512];
     int rc = UPD_EXIT_OK;
-    if (cfg->server_certificate &&
-        upd_trusted_load(&s->trusted, cfg->server_certificate, why, sizeof why) != 0)
-        rc = upd_fail("%s", why);
-    else if (s->trusted && upd_trusted_use(s->easy, s->trusted) != 0)
-        rc = upd_fail("this libcurl cannot trust more certificates (not built with OpenSSL)");
     CURL *e = s->easy;
     /* No redirects: a device API call answers where it is asked. NOSIGNAL:
      * no SIGALRM for the resolver's timeout. */
@@ -366,8 +390,8 @@ int upd_server_new(struct upd_server **out, const struct upd_config *cfg, const 
          curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->curl_error) != CURLE_OK ||
          curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK))
         rc = upd_fail("this libcurl lacks a required feature (http, https)");
-    if (rc == UPD_EXIT_OK && upd_tls_setup(e, cfg) != 0)
-        rc = upd_fail("this libcurl cannot set up TLS as configured");
+    if (rc == UPD_EXIT_OK && upd_tls_setup(e, &s->trusted, cfg, why, sizeof why) != 0)
+        rc = upd_fail("%s", why);
     if (rc == UPD_EXIT_OK && cfg->skip_verify)
         upd_warn("SkipVerify: the server's TLS certificate is not checked");
     if (rc != UPD_EXIT_OK) {
@@ -628,47 +652,41 @@ int upd_server_log(struct upd_server *s, const char *id)
 
 /* ---- inventory ---- */
 
-static int compare_names(const void *a, const void *b)
+static bool is_inventory_program(const char *name, const void *unused)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    (void)unused;
+    return strncmp(name, "mender-inventory-", 17) == 0;
 }
 
-/* The executable mender-inventory-* programs of `dir`, by name. */
+/* The paths of the executable mender-inventory-* programs of `dir`, by name. */
 static int inventory_scripts(char ***out, size_t *n, const char *dir)
 {
-    *out = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d) {
-        upd_debug("inventory scripts: %s: none (%s)", dir, strerror(errno));
+    int err = upd_list_dir(out, n, dir, is_inventory_program, NULL);
+    if (err == ENOMEM)
+        return upd_fail("out of memory");
+    if (err) {
+        upd_debug("inventory scripts: %s: none (%s)", dir, strerror(err));
         return UPD_EXIT_OK;
     }
+    size_t kept = 0;
     int rc = UPD_EXIT_OK;
-    for (struct dirent *e; rc == UPD_EXIT_OK && (e = readdir(d));) {
-        char *path;
+    for (size_t i = 0; i < *n; i++) {
+        char *path = NULL;
         struct stat st;
-        if (strncmp(e->d_name, "mender-inventory-", 17) != 0)
-            continue;
-        if (asprintf(&path, "%s/%s", dir, e->d_name) < 0) {
+        if (rc == UPD_EXIT_OK && asprintf(&path, "%s/%s", dir, (*out)[i]) < 0) {
+            path = NULL;
             rc = upd_fail("out of memory");
-            break;
         }
-        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0) {
+        free((*out)[i]);
+        if (path && (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || access(path, X_OK) != 0)) {
             upd_debug("inventory: %s is not an executable file: left out", path);
             free(path);
-            continue;
+            path = NULL;
         }
-        char **grown = realloc(*out, (*n + 1) * sizeof *grown);
-        if (!grown) {
-            free(path);
-            rc = upd_fail("out of memory");
-            break;
-        }
-        *out = grown;
-        (*out)[(*n)++] = path;
+        if (path)
+            (*out)[kept++] = path;
     }
-    closedir(d);
-    qsort(*out, *n, sizeof **out, compare_names);
+    *n = kept;
     return rc;
 }
 

@@ -269,17 +269,11 @@ static int setup_curl(struct upd_source *s, const char *url, const struct upd_co
         curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s) != CURLE_OK)
         return set_error(s, "this libcurl lacks a required feature (http, https, "
                             "CURLOPT_PROTOCOLS_STR)");
-    if (upd_tls_setup(s->easy, cfg) != 0)
-        return set_error(s, "this libcurl cannot set up TLS as configured");
+    char why[512];
+    if (upd_tls_setup(s->easy, &s->trusted, cfg, why, sizeof why) != 0)
+        return set_error(s, "%s", why);
     if (cfg->skip_verify)
         upd_warn("SkipVerify: the TLS certificate of %s is not checked", s->name);
-    char why[512];
-    if (cfg->server_certificate &&
-        upd_trusted_load(&s->trusted, cfg->server_certificate, why, sizeof why) != 0)
-        return set_error(s, "%s", why);
-    if (s->trusted && upd_trusted_use(s->easy, s->trusted) != 0)
-        return set_error(s, "this libcurl cannot trust more certificates (it is not built "
-                            "with OpenSSL)");
     return start_transfer(s);
 }
 

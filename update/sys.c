@@ -2,6 +2,7 @@
  * a file tree. */
 #include "update.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -267,6 +269,51 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     (void)flag;
     (void)ftw;
     return remove(path) != 0 && errno != ENOENT ? -1 : 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int upd_list_dir(char ***names, size_t *count, const char *dir,
+                 bool (*keep)(const char *name, const void *arg), const void *arg)
+{
+    *names = NULL;
+    *count = 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno;
+    size_t cap = 0;
+    int err = 0;
+    for (struct dirent *e; !err && (e = readdir(d));) {
+        if (!keep(e->d_name, arg))
+            continue;
+        if (*count == cap) {
+            cap = cap ? cap * 2 : 8;
+            char **grown = realloc(*names, cap * sizeof **names);
+            if (!grown) {
+                err = ENOMEM;
+                break;
+            }
+            *names = grown;
+        }
+        if (!((*names)[*count] = strdup(e->d_name)))
+            err = ENOMEM;
+        else
+            (*count)++;
+    }
+    closedir(d);
+    if (err) {
+        while (*count)
+            free((*names)[--*count]);
+        free(*names);
+        *names = NULL;
+        return err;
+    }
+    if (*count)
+        qsort(*names, *count, sizeof **names, by_name);
+    return 0;
 }
 
 int upd_remove_tree(const char *path)

@@ -213,21 +213,20 @@ const char *upd_source_name(const struct upd_source *src);
 void upd_source_close(struct upd_source *src);
 
 /* ---- net.c: what downloads and the server's API share ---- */
-/* The PEM certificates of `file`, trusted by https connections besides the
- * system's; -1 with a one-line reason in why when it cannot be read or holds
- * none. */
+/* Certificates trusted by https connections besides the system's. */
 struct upd_trusted;
-int upd_trusted_load(struct upd_trusted **out, const char *file, char *why, size_t why_size);
 void upd_trusted_free(struct upd_trusted *trusted);
-/* Make the libcurl easy handle's connections trust them (it must outlive
- * the handle's use); -1 when libcurl is not built with OpenSSL. */
-int upd_trusted_use(void *easy, struct upd_trusted *trusted);
 /* The TLS settings every https connection shares: the peer's certificate
- * and name checked unless cfg->skip_verify; the HttpsClient certificate and
- * key presented when both are set. Mender 3.4 builds its API client and its
- * download client from one configuration (app/mender.go), so the download
- * host sees the client certificate too. -1 when libcurl lacks an option. */
-int upd_tls_setup(void *easy, const struct upd_config *cfg);
+ * and name checked unless cfg->skip_verify; the certificates of
+ * cfg->server_certificate trusted besides the system's (loaded into
+ * *trusted, which must outlive the handle's use; NULL when none); the
+ * HttpsClient certificate and key presented when both are set. Mender 3.4
+ * builds its API client and its download client from one configuration
+ * (app/mender.go), so the download host sees the client certificate too.
+ * -1 with a one-line reason in why (a certificate file that cannot be read
+ * or holds none, a libcurl without an option). */
+int upd_tls_setup(void *easy, struct upd_trusted **trusted, const struct upd_config *cfg,
+                  char *why, size_t why_size);
 /* The URL as messages show it: credentials, query (a presigned URL carries
  * its signature there) and fragment removed; malloc'd, NULL when libcurl
  * cannot parse it (or out of memory). */
@@ -271,6 +270,11 @@ size_t upd_child_wait(struct upd_child *c, char *out, size_t outsz);
 void upd_child_stop(struct upd_child *c, unsigned grace_s);
 /* NULL when it exited 0; else why not ("exit code 3", "timed out", ...) in buf. */
 const char *upd_child_failure(const struct upd_child *c, char *buf, size_t size);
+/* The names of `dir`'s entries that `keep` accepts, sorted bytewise, into a
+ * malloc'd array of malloc'd names. 0, or an errno value (ENOENT: no such
+ * directory) with *names NULL. */
+int upd_list_dir(char ***names, size_t *count, const char *dir,
+                 bool (*keep)(const char *name, const void *arg), const void *arg);
 /* rm -rf without following symbolic links; an absent path is no error.
  * -1 with errno on failure. */
 int upd_remove_tree(const char *path);
