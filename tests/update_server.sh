@@ -142,6 +142,11 @@ state_is "tenant token as bearer" \
 upd show-config >"$T/shown"
 lacks "show-config hides the tenant token" "$T/shown" "tenant-abc"
 lacks "no tenant token in the messages" "$T/err" "tenant-abc"
+device '"Security":{"AuthPrivateKey":"pkcs11:token=dev;object=auth;pin-value=424242"},"ArtifactVerifyKeys":["pkcs11:token=dev;object=rel?pin-value=535353"],'
+upd show-config >"$T/shown"
+contains "show-config names the key's token" "$T/shown" "pkcs11:token=dev;object=auth"
+lacks "show-config hides the auth key's PIN" "$T/shown" "424242"
+lacks "show-config hides a verification key's PIN" "$T/shown" "535353"
 
 echo "== pending device, revoked token, 5xx, garbage"
 device
@@ -218,6 +223,29 @@ printf '{"Servers":[{"ServerURL":"http://127.0.0.1:%s"},{"ServerURL":"%s/"}],"De
     "$dead" "$SERVER_URL" "$DEV/device_type" "$DEV/identity" "$DEV/inv" >"$DEV/mender.conf"
 expect_exit 0 "falls over to the second server" inventory
 contains "says the first could not be reached" "$T/err" "cannot reach the server"
+# A token goes only to the server that issued it: the first server takes the
+# auth request, then dies while the inventory waits on it; the second gets
+# an auth request of its own before the inventory, never the first's token.
+main_url=$SERVER_URL main_pid=$SERVER_PID main_dir=$SERVER_DIR
+server_start "$T/first"
+first_pid=$SERVER_PID first_url=$SERVER_URL
+server_ctl fault '{"route": "inventory", "delay": 5}' >/dev/null
+SERVER_URL=$main_url SERVER_PID=$main_pid SERVER_DIR=$main_dir
+printf '{"Servers":[{"ServerURL":"%s"},{"ServerURL":"%s"}],"DeviceTypeFile":"%s","ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s","ArtsigAuthKeyType":"ed25519"}
+' \
+    "$first_url" "$SERVER_URL" "$DEV/device_type" "$DEV/identity" "$DEV/inv" >"$DEV/mender.conf"
+seen=$(server_state 'len(r)')
+inventory >"$T/out" 2>"$T/err" &
+upd_pid=$!
+i=0
+until grep -q '"route": "inventory"' "$T/first/requests.jsonl" 2>/dev/null || [ $i -ge 100 ]; do
+    sleep 0.1 && i=$((i + 1))
+done
+kill -KILL "$first_pid"
+wait "$upd_pid" && ok || bad "send-inventory after the first server died: $(cat "$T/err")"
+server_state "[x['route'] for x in r[$seen:] if x['route'] != 'control']" >"$T/routes"
+if [ "$(cat "$T/routes")" = '["auth", "inventory"]' ]; then ok; else
+    bad "the second server saw $(cat "$T/routes"), want an auth request before the inventory"; fi
 
 echo "== https: ServerCertificate, refused without, SkipVerify"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost \
@@ -298,6 +326,24 @@ else
         bad "mender 3.4 made no mender-agent.pem: $(tail -n 5 "$T/m34.log")"
     fi
 fi
+
+echo "== identity and inventory programs: 64 KiB of output at most"
+device
+# "k=" and 65533 x and a newline: exactly 65536 bytes, the most accepted.
+python3 -c 'import sys; sys.stdout.write("#!/bin/sh\nprintf \"k=%s\\n\"\n" % ("x" * 65533))' >"$DEV/identity"
+expect_exit 0 "an identity of 65536 bytes" inventory
+python3 -c 'import sys; sys.stdout.write("#!/bin/sh\nprintf \"k=%s\\n\"\n" % ("x" * 65534))' >"$DEV/identity"
+expect_exit 1 "an identity of 65537 bytes" quiet
+expect_one_line_error "an identity of 65537 bytes"
+contains "an identity of 65537 bytes" "$T/err" "more than 65536 bytes of output"
+device
+cp "$DEV/identity" "$T/identity.ok"
+python3 -c 'import sys; sys.stdout.write("#!/bin/sh\nprintf \"big=%s\\n\"\n" % ("y" * 70000))' \
+    >"$DEV/inv/mender-inventory-big"
+chmod +x "$DEV/inv/mender-inventory-big"
+expect_exit 0 "an inventory program with 70002 bytes is left out" inventory
+contains "the big inventory program is named" "$T/err" "inventory script $DEV/inv/mender-inventory-big left out"
+state_is "the others' attributes are sent" '[a["value"] for a in s["inventory"] if a["name"] == "cpu"]' '["riscv"]'
 
 echo "== the identity byte for byte as Mender 3.4 sends it (the Go oracle)"
 # The server keys a device by the SHA-256 of id_data, so a device moving
