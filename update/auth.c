@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 #include <openssl/bn.h>
+#include <openssl/crypto.h>
 #include <openssl/ecdsa.h>
 
 #include "update.h"
@@ -79,12 +80,14 @@ int upd_keyvalues_run(json_object *into, const char *program)
     int err = upd_child_start(&child, argv, NULL, true, KEYVALUE_TIMEOUT_S);
     if (err)
         return upd_fail("%s: cannot run it: %s", program, strerror(err));
-    char *out = malloc(KEYVALUE_OUTPUT_MAX + 1);
+    /* Room for one byte beyond the limit, and the terminator: output cut
+     * short at the limit would otherwise pass for all of it. */
+    char *out = malloc(KEYVALUE_OUTPUT_MAX + 2);
     if (!out) {
         upd_child_stop(&child, 0);
         return upd_fail("out of memory");
     }
-    size_t len = upd_child_wait(&child, out, KEYVALUE_OUTPUT_MAX + 1);
+    size_t len = upd_child_wait(&child, out, KEYVALUE_OUTPUT_MAX + 2);
     char why[128];
     int rc = UPD_EXIT_OK;
     if (upd_child_failure(&child, why, sizeof why))
@@ -403,6 +406,8 @@ int upd_auth_request(struct upd_auth_request *req, const struct upd_config *cfg,
 
 void upd_auth_request_free(struct upd_auth_request *req)
 {
+    if (req->body)
+        OPENSSL_cleanse(req->body, req->len); /* it holds the tenant token */
     free(req->body);
     memset(req, 0, sizeof *req);
 }
