@@ -564,6 +564,18 @@ static int apply_defaults(struct upd_config *cfg, const char *data_dir)
     return UPD_EXIT_OK;
 }
 
+/* A tenant token goes into an HTTP header line: a JWT is printable ASCII
+ * without spaces, and a line break in it would add headers of its own. */
+static int check_tenant_token(const struct upd_config *cfg, const struct found *found)
+{
+    for (const unsigned char *p = (const unsigned char *)cfg->tenant_token; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f)
+            return upd_fail("configuration %s: %s holds a space, line break or other byte a "
+                            "token cannot hold (0x%02x)", found->path[OPT_TENANT_TOKEN],
+                            option_names[OPT_TENANT_TOKEN], *p);
+    return UPD_EXIT_OK;
+}
+
 /* The settings in force once every file was read. */
 static int apply_options(struct upd_config *cfg, const struct found *found, const char *data_dir)
 {
@@ -573,6 +585,8 @@ static int apply_options(struct upd_config *cfg, const struct found *found, cons
     for (size_t i = 0; i < COUNT(string_options) && rc == UPD_EXIT_OK; i++)
         rc = string_or_default((char **)((char *)cfg + string_options[i].field), found,
                                string_options[i].slot, string_options[i].fallback);
+    if (rc == UPD_EXIT_OK)
+        rc = check_tenant_token(cfg, found);
     for (size_t i = 0; i < COUNT(interval_options) && rc == UPD_EXIT_OK; i++)
         rc = seconds_option((unsigned *)((char *)cfg + interval_options[i].field), found,
                             interval_options[i].slot, interval_options[i].fallback);
@@ -665,9 +679,21 @@ void upd_config_free(struct upd_config *cfg)
 }
 
 /* Adds `value` under `key`, JSON null when NULL; false when out of memory. */
+/* A setting as show-config prints it: a pkcs11: URI (a key's location)
+ * without its pin-value. */
+static json_object *shown_string(const char *value)
+{
+    char *redacted = NULL;
+    if (artsig_is_pkcs11_uri(value) && artsig_pkcs11_uri_redact(&redacted, value) != ARTSIG_OK)
+        return json_object_new_string("(a PKCS#11 URI that does not parse)");
+    json_object *shown = json_object_new_string(redacted ? redacted : value);
+    artsig_free(redacted);
+    return shown;
+}
+
 static bool put_string(json_object *obj, const char *key, const char *value)
 {
-    json_object *s = value ? json_object_new_string(value) : NULL;
+    json_object *s = value ? shown_string(value) : NULL;
     return (!value || s) && json_object_object_add(obj, key, s) == 0;
 }
 
@@ -684,7 +710,7 @@ static bool put_list(json_object *obj, const char *key, char *const *items, size
     json_object *list = json_object_new_array();
     bool ok = put(obj, key, list);
     for (size_t i = 0; ok && i < n; i++) {
-        json_object *item = json_object_new_string(items[i]);
+        json_object *item = shown_string(items[i]);
         ok = item && json_object_array_add(list, item) == 0;
         if (!ok)
             json_object_put(item);
