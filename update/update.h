@@ -414,7 +414,6 @@ struct upd_install_result {
     bool no_payload;        /* only the provides changed (committed) */
     bool committed;         /* nothing is pending: no rollback possible */
     bool needs_reboot;      /* activated for the next boot */
-    bool supports_rollback; /* pending in DATA_DIR/update.json until commit or rollback */
 };
 int upd_install_run(const struct upd_config *cfg, const char *data_dir, const char *location,
                     const struct upd_install_hooks *hooks, void *userdata,
