@@ -275,6 +275,24 @@ server_ctl abort '{"id": "d-409b"}' >/dev/null
 n=$(server_state "len([x for x in r if x['route'] == 'status' and x['deployment'] == 'd-409b'])")
 if [ "$n" = 3 ]; then ok; else bad "409 on rebooting: $n status requests, want 3"; fi
 
+echo "== installing not taken (500): sent once, nothing activated, the deployment offered again"
+sim_device
+save_device
+offer d-500 "$T/rel-2.mender" rel-2
+server_ctl fault '{"route": "status", "status": 500, "skip": 1}' >/dev/null
+expect_exit 1 "check-update, installing refused" upd check-update
+contains "installing refused: said" "$T/err" "the server could not be told installing; it is tried again later"
+sent_d500() { server_state "[x['body']['status'] for x in r if x['route'] == 'status' and x['deployment'] == 'd-500']"; }
+if [ "$(sent_d500)" = '["downloading", "installing"]' ]; then ok; else
+    bad "installing refused: sent $(sent_d500), want it once"; fi
+expect_device_kept "installing refused"
+if [ -e "$DATA/deployment.json" ]; then bad "installing refused: deployment record left"; else ok; fi
+expect_exit 4 "check-update, the deployment again" upd check-update
+if [ "$(sent_d500)" = '["downloading", "installing", "downloading", "installing", "rebooting"]' ]; then
+    ok; else bad "installing refused, then again: sent $(sent_d500)"; fi
+expect_exit 0 "check-update after the reboot" upd check-update
+expect_statuses d-500 '["downloading", "downloading", "installing", "rebooting", "success"]'
+
 echo "== 401 mid-deployment: authenticate again, the same request again"
 sim_device
 offer d-401 "$T/rel-4.mender" rel-4

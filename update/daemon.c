@@ -105,17 +105,13 @@ static int set_string(char **field, const char *value)
     return UPD_EXIT_OK;
 }
 
-/* Send the recorded status until the server takes it, then record that:
- * UPD_EXIT_OK, UPD_ABORTED (409), or a failure once the tries are spent. */
+/* Send the recorded status once, and record that the server took it:
+ * UPD_EXIT_OK, UPD_ABORTED (409), or a failure. Never retried here: the
+ * record keeps a status not taken, and resume() sends it again at the next
+ * try, so that inventory and a stop signal are not held up meanwhile. */
 static int report(struct daemon *d, struct upd_deployment_state *rec)
 {
-    int rc;
-    for (int tries = 1;; tries++) {
-        rc = upd_server_status(d->server, rec->id, rec->status, NULL);
-        if (rc == UPD_EXIT_OK || rc == UPD_ABORTED || tries >= max_tries(d->cfg) ||
-            !pause_s(d->cfg->retry_poll_s))
-            break;
-    }
+    int rc = upd_server_status(d->server, rec->id, rec->status, NULL);
     if (rc != UPD_EXIT_OK)
         return rc;
     rec->reported = true;
@@ -371,6 +367,7 @@ struct installing {
     struct daemon *d;
     struct upd_deployment_state *rec;
     const struct upd_install_result *res;
+    bool untold; /* "installing" could not be sent */
 };
 
 /* As 3.4 (verifyUpdateResponseAndHeader): the artifact must be the one the
@@ -381,7 +378,9 @@ static int on_installing(void *userdata)
     if (strcmp(at->res->artifact_name, at->rec->artifact_name) != 0)
         return upd_fail("deployment %s names the artifact %s, but the artifact is %s",
                         at->rec->id, at->rec->artifact_name, at->res->artifact_name);
-    return set_status(at->d, at->rec, "installing");
+    int rc = set_status(at->d, at->rec, "installing");
+    at->untold = rc != UPD_EXIT_OK && rc != UPD_ABORTED;
+    return rc;
 }
 
 static bool compatible(const struct upd_deployment *dep, const char *device_type)
@@ -405,6 +404,20 @@ static int check_compatible(const struct upd_deployment *dep, const char *device
                     device_type);
 }
 
+/* A step the server could not be told about is not taken: before anything
+ * is activated, the deployment is dropped as if never started (what was
+ * staged is undone), and the server, which has no final status for it,
+ * offers it again at the next poll (at RetryPollIntervalSeconds). So a
+ * server that is away for a moment fails no deployment, and nothing is ever
+ * activated without "installing" having been taken, as 3.4. */
+static enum outcome untold(struct daemon *d, const struct upd_deployment_state *rec)
+{
+    upd_warn("deployment %s: the server could not be told %s; it is tried again later",
+             rec->id, rec->status);
+    upd_deployment_state_clear(d->data_dir);
+    return RETRY;
+}
+
 static enum outcome install(struct daemon *d, struct upd_deployment_state *rec,
                             const struct upd_deployment *dep, const char *device_type)
 {
@@ -412,16 +425,18 @@ static enum outcome install(struct daemon *d, struct upd_deployment_state *rec,
     if (rc == UPD_ABORTED)
         return abort_deployment(d, rec);
     if (rc != UPD_EXIT_OK)
-        return owe_failure(d, rec, "the server could not be told");
+        return untold(d, rec);
     if (check_compatible(dep, device_type) != UPD_EXIT_OK)
         return owe_failure(d, rec, NULL);
     static const struct upd_install_hooks hooks = {.installing = on_installing};
     struct upd_install_result res;
-    struct installing at = {d, rec, &res};
+    struct installing at = {d, rec, &res, false};
     rc = upd_install_run(d->cfg, d->data_dir, dep->uri, &hooks, &at, &res);
     free(res.artifact_name);
     if (rc == UPD_ABORTED)
         return abort_deployment(d, rec);
+    if (at.untold)
+        return untold(d, rec);
     if (rc != UPD_EXIT_OK && upd_stop_signal()) {
         /* Shutting down: the next start reports it, with this reason. */
         set_string(&rec->reason, captured_reason());
