@@ -128,10 +128,12 @@ daemon_stop() { # daemon_stop [SIGNAL]: the exit status of the daemon in $DRC
     { wait "$DPID"; } 2>/dev/null
     DRC=$?
 }
-wait_reboot() { # the reboot command ran: play the reboot (SIGKILL)
+wait_reboot() { # wait_reboot DESCRIPTION [SECONDS]: the reboot command ran: play the
+    # reboot (SIGKILL), SECONDS (default 0) later
     i=0
     while [ ! -e "$T/rebooted" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
     if [ -e "$T/rebooted" ]; then ok; else bad "$1: the reboot command did not run"; fi
+    sleep "${2:-0}"
     daemon_stop KILL
 }
 
@@ -226,7 +228,8 @@ while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1));
 daemon_stop KILL
 expect_statuses d-noboot '["downloading", "installing", "rebooting"]'
 daemon_start
-wait_reboot "rel-4, the reboot command again"
+# A slow reboot: the daemon, which polls each second, must only wait for it.
+wait_reboot "rel-4, the reboot command again" 2.5
 if [ "$(wc -l <"$T/reboot.runs")" -eq 2 ]; then ok; else
     bad "the reboot command ran $(wc -l <"$T/reboot.runs") times, want 2"; fi
 expect_statuses d-noboot '["downloading", "installing", "rebooting"]'
@@ -238,6 +241,26 @@ daemon_stop
 expect_statuses d-noboot '["downloading", "installing", "rebooting", "success"]'
 expect_env "committed after the reboot" upgrade_available 0
 expect_provides "rel-4" artifact_name=rel-4
+
+echo "== rebooting taken only on a later try after a restart: the reboot again, no new deployment"
+sim_device
+rootfs_art guard-2 -k "$KEY"
+offer d-guard "$T/guard-2.mender" guard-2
+server_ctl fault '{"route": "status", "status": 500, "skip": 2, "times": 2}' >/dev/null
+touch "$T/reboot.kill"
+rm -f "$T/reboot.runs"
+daemon_start
+i=0
+while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+daemon_stop KILL
+daemon_start
+wait_reboot "guard-2, the reboot command again" 2.5
+expect_statuses d-guard '["downloading", "installing", "rebooting"]'
+expect_env "guard-2 still on trial" upgrade_available 1
+daemon_start
+wait_for "guard-2 success after the reboot" 30 "$(final_of d-guard)"
+daemon_stop
+expect_statuses d-guard '["downloading", "installing", "rebooting", "success"]'
 
 echo "== an unreadable boot id: warned about, the restart counts as after the reboot"
 BOOT_ID_FILE=$T/no-boot-id sim_device

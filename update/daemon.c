@@ -568,7 +568,7 @@ static int run(struct daemon *d)
             d->next_inventory = next_contact(d, &d->failed_inventories, send_inventory(d),
                                              d->cfg->inventory_poll_s);
         if (now >= d->next_poll) {
-            bool ok = settle_recorded(d) && poll_and_deploy(d) != POLLED_UNREACHED;
+            bool ok = settle_recorded(d) && (d->rebooting || poll_and_deploy(d) != POLLED_UNREACHED);
             d->next_poll = next_contact(d, &d->failed_polls, ok, d->cfg->update_poll_s);
         }
         time_t wake = earliest(d->next_poll, d->next_inventory);
