@@ -178,6 +178,19 @@ refused deptype "$T/rel-2.mender" "deployment deptype is for device types other,
 refused misnamed "$T/rel-2.mender" \
     "deployment misnamed names the artifact misnamed, but the artifact is rel-2"
 
+echo "== the log upload refused: next time only the log, the failure not sent again"
+sim_device
+offer d-logfail "$T/othertype.mender" othertype
+server_ctl fault '{"route": "log", "status": 500}' >/dev/null
+expect_exit 1 "check-update, the log refused" upd check-update
+if [ -e "$DATA/deployment.json" ]; then ok; else bad "the log refused: nothing left to send it again"; fi
+expect_exit 0 "check-update, the log again" upd check-update
+expect_statuses d-logfail '["downloading", "failure"]'
+n=$(server_state "len([x for x in r if x['route'] == 'status' and x['deployment'] == 'd-logfail'])")
+if [ "$n" = 2 ]; then ok; else bad "the log refused: $n status requests, want 2"; fi
+expect_log d-logfail "is for device types other; this device is sim"
+if [ -e "$DATA/deployment.json" ]; then bad "the log sent: deployment record left"; else ok; fi
+
 echo "== already installed"
 sim_device
 offer d-same "$T/rel-2.mender" rel-1

@@ -183,7 +183,7 @@ static enum outcome abort_deployment(struct daemon *d, struct upd_deployment_sta
     return DONE;
 }
 
-/* A final status, owed until the server took it (with the log, on failure).
+/* A final status, owed until the server took it (then the log, on failure).
  * After a restart the capture has no error: the recorded reason is logged
  * anew, so that the upload says why. */
 static enum outcome settle_final(struct daemon *d, struct upd_deployment_state *rec)
@@ -191,7 +191,7 @@ static enum outcome settle_final(struct daemon *d, struct upd_deployment_state *
     bool failure = strcmp(rec->status, "failure") == 0;
     if (failure && !captured_reason())
         upd_fail("deployment %s: %s", rec->id, rec->reason ? rec->reason : "failed");
-    int rc = report(d, rec);
+    int rc = rec->reported ? UPD_EXIT_OK : report(d, rec); /* else only the log is owed */
     if (rc == UPD_ABORTED) {
         upd_deployment_state_clear(d->data_dir);
         return DONE;
