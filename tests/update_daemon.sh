@@ -191,6 +191,17 @@ if [ "$n" = 2 ]; then ok; else bad "the log refused: $n status requests, want 2"
 expect_log d-logfail "is for device types other; this device is sim"
 if [ -e "$DATA/deployment.json" ]; then bad "the log sent: deployment record left"; else ok; fi
 
+echo "== a deployment record that does not parse: moved aside, the client carries on"
+sim_device
+printf '{"id": ' >"$DATA/deployment.json"
+expect_exit 0 "check-update over a broken record" upd check-update
+contains "broken record: said" "$T/err" \
+    "$DATA/deployment.json: not a valid record of a deployment; moved aside to $DATA/deployment.json.bad"
+if [ "$(cat "$DATA/deployment.json.bad")" = '{"id": ' ]; then ok; else bad "broken record: not kept aside"; fi
+if [ -e "$DATA/deployment.json" ]; then bad "broken record: still in place"; else ok; fi
+expect_exit 0 "check-update after the broken record" upd check-update
+lacks "broken record: said once" "$T/err" "not a valid record"
+
 echo "== already installed"
 sim_device
 offer d-same "$T/rel-2.mender" rel-1

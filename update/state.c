@@ -599,6 +599,21 @@ int upd_deployment_state_save(const struct upd_deployment_state *d, const char *
     return rc;
 }
 
+/* A record that does not parse would stop every later run: it is kept
+ * aside for a look, and the daemon carries on without it. */
+static int move_aside(const char *data_dir)
+{
+    char from[4096], to[4096];
+    if ((size_t)snprintf(from, sizeof from, "%s/%s", data_dir, DEPLOYMENT_FILE) >= sizeof from ||
+        (size_t)snprintf(to, sizeof to, "%s.bad", from) >= sizeof to)
+        return upd_fail("%s: path too long", data_dir);
+    if (rename(from, to) != 0 || upd_fsync_dir(data_dir) != 0)
+        return upd_fail("%s: not a valid record of a deployment, and it cannot be moved aside: %s",
+                        from, strerror(errno));
+    upd_warn("%s: not a valid record of a deployment; moved aside to %s", from, to);
+    return UPD_EXIT_OK;
+}
+
 int upd_deployment_state_load(struct upd_deployment_state *d, bool *present,
                               const char *data_dir)
 {
@@ -619,7 +634,7 @@ int upd_deployment_state_load(struct upd_deployment_state *d, bool *present,
     json_object_put(obj);
     if (!ok) {
         upd_deployment_state_free(d);
-        return upd_fail("%s/%s: not a valid record of a deployment", data_dir, DEPLOYMENT_FILE);
+        return move_aside(data_dir);
     }
     *present = true;
     return UPD_EXIT_OK;

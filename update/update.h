@@ -180,6 +180,8 @@ struct upd_deployment_state {
     bool reported;  /* the server took `status` */
     bool aborted;   /* a 409: roll back what was installed, report nothing more */
 };
+/* A record that does not parse is moved aside to deployment.json.bad
+ * (warned about): *present false. */
 int upd_deployment_state_load(struct upd_deployment_state *d, bool *present,
                               const char *data_dir);
 int upd_deployment_state_save(const struct upd_deployment_state *d, const char *data_dir);
