@@ -60,11 +60,13 @@ EOF
 # talks to the double every second. The reboot command gives the boot a new
 # id (ArtsigBootIdFile) and writes a marker, and the test plays the rest of
 # the reboot (SIGKILL); with $T/reboot.kill present it is a kill just before
-# the reboot instead: the daemon dies, the boot id stays.
+# the reboot instead: the daemon dies, the boot id stays; with $T/reboot.slow
+# present it takes 30 s, time for a stop signal.
 cat /proc/sys/kernel/random/uuid >"$T/boot_id"
 cat >"$T/reboot.sh" <<EOF
 #!/bin/sh
 echo ran >>"$T/reboot.runs"
+if [ -e "$T/reboot.slow" ]; then sleep 30; fi
 if [ -e "$T/reboot.kill" ]; then
     rm -f "$T/reboot.kill"
     kill -KILL "\$(cat "$T/daemon.pid")"
@@ -191,6 +193,17 @@ if [ "$n" = 2 ]; then ok; else bad "the log refused: $n status requests, want 2"
 expect_log d-logfail "is for device types other; this device is sim"
 if [ -e "$DATA/deployment.json" ]; then bad "the log sent: deployment record left"; else ok; fi
 
+echo "== check-update sends the inventory after an update"
+sim_device
+offer d-modcu "$T/mod-2.mender" mod-2
+expect_exit 0 "check-update of a module update" upd check-update
+expect_statuses d-modcu '["downloading", "installing", "success"]'
+after=$(server_state "[i for i, x in enumerate(r) if x['route'] == 'inventory'][-1:] > [i for i, x in enumerate(r) if x['deployment'] == 'd-modcu']")
+if [ "$after" = true ]; then ok; else bad "check-update: no inventory after the success"; fi
+server_state "[a['value'] for a in s['inventory'] or [] if a['name'] == 'artifact_name']" >"$T/inv"
+if [ "$(cat "$T/inv")" = '["mod-2"]' ]; then ok; else
+    bad "check-update: inventory artifact_name $(cat "$T/inv"), want mod-2"; fi
+
 echo "== a deployment record that does not parse: moved aside, the client carries on"
 sim_device
 printf '{"id": ' >"$DATA/deployment.json"
@@ -286,14 +299,39 @@ wait_for "guard-2 success after the reboot" 30 "$(final_of d-guard)"
 daemon_stop
 expect_statuses d-guard '["downloading", "installing", "rebooting", "success"]'
 
-echo "== an unreadable boot id: warned about, the restart counts as after the reboot"
+echo "== an unreadable boot id: no reboot (a restart could not tell), rolled back, failure"
 BOOT_ID_FILE=$T/no-boot-id sim_device
+save_device
 offer d-noid "$T/rel-3.mender" rel-3
-expect_exit 4 "check-update without a boot id" upd check-update
-contains "the boot id is warned about" "$T/err" "boot id $T/no-boot-id: No such file or directory"
-expect_exit 0 "check-update after the reboot, without a boot id" upd check-update
-expect_statuses d-noid '["downloading", "installing", "rebooting", "success"]'
-rm -f "$T/rebooted"
+expect_exit 1 "check-update without a boot id" upd check-update
+if [ -e "$T/rebooted" ]; then bad "rebooted without a boot id"; else ok; fi
+expect_statuses d-noid '["downloading", "installing", "failure"]'
+expect_log d-noid "boot id $T/no-boot-id: No such file or directory; not rebooting into rel-3"
+expect_env "no boot id: rolled back" mender_boot_part 2
+expect_env "no boot id: not on trial" upgrade_available 0
+expect_same "no boot id: provides" "$DATA/provides" "$T/provides.saved"
+if [ -e "$DATA/update.json" ]; then bad "no boot id: update still recorded"; else ok; fi
+
+echo "== SIGTERM while the reboot command runs: the reboot is under way, committed after it"
+sim_device
+offer d-slowboot "$T/rel-3.mender" rel-3
+touch "$T/reboot.slow"
+rm -f "$T/reboot.runs"
+daemon_start
+i=0
+while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+daemon_stop TERM
+rm -f "$T/reboot.slow"
+if [ "$DRC" -eq 143 ]; then ok; else bad "SIGTERM in the reboot command: exit $DRC, want 143"; fi
+expect_statuses d-slowboot '["downloading", "installing", "rebooting"]'
+expect_env "SIGTERM in the reboot command: still into p3" mender_boot_part 3
+expect_env "SIGTERM in the reboot command: on trial" upgrade_available 1
+cat /proc/sys/kernel/random/uuid >"$T/boot_id" # the reboot
+daemon_start
+wait_for "d-slowboot success after the reboot" 30 "$(final_of d-slowboot)"
+daemon_stop
+expect_statuses d-slowboot '["downloading", "installing", "rebooting", "success"]'
+expect_provides "rel-3 after a slow reboot" artifact_name=rel-3
 
 echo "== 409 on installing: nothing more reported"
 sim_device

@@ -37,6 +37,7 @@ struct daemon {
     struct upd_server *server;
     bool once;
     bool rebooting;          /* the reboot command ran: wait for the end */
+    bool inventory_due;      /* an update succeeded: its artifact_name, at once */
     int failed_polls, failed_inventories; /* in a row: retried at RetryPollIntervalSeconds */
     time_t next_poll, next_inventory; /* CLOCK_MONOTONIC seconds */
 };
@@ -203,7 +204,7 @@ static enum outcome settle_final(struct daemon *d, struct upd_deployment_state *
     upd_info("deployment %s: %s", rec->id, rec->status);
     upd_deployment_state_clear(d->data_dir);
     if (strcmp(rec->status, "success") == 0)
-        d->next_inventory = now_s(); /* the new artifact_name, at once */
+        d->inventory_due = true;
     return DONE;
 }
 
@@ -236,37 +237,49 @@ static int run_reboot_command(const struct upd_config *cfg)
     if (err)
         return upd_fail("reboot command: %s", strerror(err));
     upd_child_wait(&child, NULL, 0);
+    /* A stop signal while it ran is the shutdown the reboot began (passed on
+     * to the command, which may have died of it): the reboot is under way. A
+     * start under the same boot id runs the command again if it was not. */
+    if (upd_stop_signal())
+        return UPD_EXIT_OK;
     char why[128];
     const char *failure = upd_child_failure(&child, why, sizeof why);
     return failure ? upd_fail("reboot command '%s' failed: %s", cfg->reboot_command, failure)
                    : UPD_EXIT_OK;
 }
 
-/* The id of the running boot, malloc'd; NULL, warned about, when it cannot
- * be read (a warning, not an error: it is no deployment's failure). */
-static char *boot_id(const struct upd_config *cfg)
+/* The id of the running boot, malloc'd; NULL when it cannot be read, with
+ * why. */
+static char *boot_id(const struct upd_config *cfg, const char **why)
 {
     char line[BOOT_ID_MAX] = "";
     FILE *f = fopen(cfg->boot_id_file, "re");
-    const char *why = f ? NULL : strerror(errno);
+    *why = f ? NULL : strerror(errno);
     if (f && !fgets(line, sizeof line, f))
-        why = ferror(f) ? strerror(errno) : "empty";
+        *why = ferror(f) ? strerror(errno) : "empty";
     if (f)
         fclose(f);
     line[strcspn(line, "\n")] = '\0';
-    char *id = !why && *line ? strdup(line) : NULL;
-    if (!id)
-        upd_warn("boot id %s: %s; a restart counts as after the reboot", cfg->boot_id_file,
-                 why ? why : "empty");
+    if (!*why && !*line)
+        *why = "empty";
+    char *id = *why ? NULL : strdup(line);
+    if (!*why && !id)
+        *why = "out of memory";
     return id;
 }
 
-/* Whether the system booted since "rebooting" was recorded. */
+/* Whether the system booted since "rebooting" was recorded. An id that
+ * cannot be read now counts as a new one (warned about): the reboot command
+ * would not make it readable, and reboots without end are worse. A record
+ * without an id is an older client's. */
 static bool rebooted(const struct daemon *d, const struct upd_deployment_state *rec)
 {
     if (!rec->boot_id)
         return true;
-    char *now = boot_id(d->cfg);
+    const char *why;
+    char *now = boot_id(d->cfg, &why);
+    if (!now)
+        upd_warn("boot id %s: %s; counted as after the reboot", d->cfg->boot_id_file, why);
     bool same = now && strcmp(now, rec->boot_id) == 0;
     free(now);
     if (same)
@@ -275,22 +288,37 @@ static bool rebooted(const struct daemon *d, const struct upd_deployment_state *
     return !same;
 }
 
+static void roll_back(struct daemon *d, const struct upd_deployment_state *rec)
+{
+    if (upd_pending_finish(d->cfg, d->data_dir, false) == UPD_EXIT_FAILURE)
+        upd_warn("the update to %s could not be rolled back", rec->artifact_name);
+}
+
 static enum outcome run_reboot(struct daemon *d, struct upd_deployment_state *rec)
 {
     upd_info("deployment %s: rebooting into %s", rec->id, rec->artifact_name);
     if (run_reboot_command(d->cfg) != UPD_EXIT_OK) {
-        if (upd_pending_finish(d->cfg, d->data_dir, false) != UPD_EXIT_OK)
-            upd_warn("the update to %s could not be rolled back", rec->artifact_name);
+        roll_back(d, rec);
         return owe_failure(d, rec, "the reboot command failed");
     }
     d->rebooting = true;
     return DONE;
 }
 
+/* Without the boot id, a restart could not tell a reboot that happened
+ * from one that did not, and might commit an image that never booted: no
+ * reboot then, the update is rolled back. */
 static enum outcome reboot(struct daemon *d, struct upd_deployment_state *rec)
 {
+    const char *why;
     free(rec->boot_id);
-    rec->boot_id = boot_id(d->cfg);
+    rec->boot_id = boot_id(d->cfg, &why);
+    if (!rec->boot_id) {
+        upd_fail("boot id %s: %s; not rebooting into %s, since a restart could not tell "
+                 "whether the reboot happened", d->cfg->boot_id_file, why, rec->artifact_name);
+        roll_back(d, rec);
+        return owe_failure(d, rec, NULL);
+    }
     int rc = set_status(d, rec, "rebooting");
     if (rc == UPD_ABORTED)
         return abort_deployment(d, rec);
@@ -548,6 +576,8 @@ static int run(struct daemon *d)
         enum polled out = settled ? POLLED_OK : POLLED_UNREACHED;
         if (settled && !d->rebooting)
             out = poll_and_deploy(d);
+        if (d->inventory_due)
+            send_inventory(d);
         if (d->rebooting)
             return UPD_EXIT_REBOOT;
         return out == POLLED_OK ? UPD_EXIT_OK : UPD_EXIT_FAILURE;
@@ -564,14 +594,17 @@ static int run(struct daemon *d)
             continue;
         }
         time_t now = now_s();
-        if (now >= d->next_inventory)
+        if (d->inventory_due || now >= d->next_inventory) {
+            d->inventory_due = false;
             d->next_inventory = next_contact(d, &d->failed_inventories, send_inventory(d),
                                              d->cfg->inventory_poll_s);
+        }
         if (now >= d->next_poll) {
-            bool ok = settle_recorded(d) && (d->rebooting || poll_and_deploy(d) != POLLED_UNREACHED);
+            bool ok = settle_recorded(d) &&
+                      (d->rebooting || poll_and_deploy(d) != POLLED_UNREACHED);
             d->next_poll = next_contact(d, &d->failed_polls, ok, d->cfg->update_poll_s);
         }
-        time_t wake = earliest(d->next_poll, d->next_inventory);
+        time_t wake = d->inventory_due ? now_s() : earliest(d->next_poll, d->next_inventory);
         if (!d->rebooting && wake > now_s())
             pause_s(wake - now_s());
     }
