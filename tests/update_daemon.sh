@@ -360,6 +360,24 @@ server_ctl abort '{"id": "d-409b"}' >/dev/null
 n=$(server_state "len([x for x in r if x['route'] == 'status' and x['deployment'] == 'd-409b'])")
 if [ "$n" = 3 ]; then ok; else bad "409 on rebooting: $n status requests, want 3"; fi
 
+echo "== 409 once the new system runs: rolled back, and a reboot into the previous one"
+sim_device
+save_device
+offer d-409c "$T/abort-2.mender" abort-2
+# "rebooting" is not taken: the reboot goes ahead, the status is owed.
+server_ctl fault '{"route": "status", "status": 500, "skip": 2}' >/dev/null
+rm -f "$T/reboot.runs"
+expect_exit 4 "check-update, rebooting not taken" upd check-update
+expect_env "the new system boots next" mender_boot_part 3
+server_ctl abort '{"id": "d-409c"}' >/dev/null
+expect_exit 4 "check-update after the reboot, aborted: the reboot command ran" upd check-update
+expect_env "rolled back after the reboot" mender_boot_part 2
+expect_same "provides after the abort after the reboot" "$DATA/provides" "$T/provides.saved"
+if [ "$(wc -l <"$T/reboot.runs")" -eq 2 ]; then ok; else
+    bad "409 once the new system runs: the reboot command ran $(wc -l <"$T/reboot.runs") times, want 2"; fi
+contains "409 once the new system runs: said" "$T/err" "rebooting into the previous system"
+if [ -e "$DATA/deployment.json" ] || [ -e "$DATA/update.json" ]; then bad "409 after the reboot: state left"; else ok; fi
+
 echo "== installing not taken (500): sent once, nothing activated, the deployment offered again"
 sim_device
 save_device

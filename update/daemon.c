@@ -169,6 +169,9 @@ static const char *captured_reason(void)
     return NULL;
 }
 
+static int run_reboot_command(const struct upd_config *cfg);
+static bool running_new_image(const struct daemon *d, const struct upd_deployment_state *rec);
+
 /* The server aborted it (409): undo what was installed, say nothing more. */
 static enum outcome abort_deployment(struct daemon *d, struct upd_deployment_state *rec)
 {
@@ -177,10 +180,20 @@ static enum outcome abort_deployment(struct daemon *d, struct upd_deployment_sta
     rec->aborted = true;
     if (upd_deployment_state_save(rec, d->data_dir) != UPD_EXIT_OK)
         return DONE;
-    if (is_pending(d, rec->artifact_name, NULL) &&
-        upd_pending_finish(d->cfg, d->data_dir, false) != UPD_EXIT_OK)
+    bool pending = is_pending(d, rec->artifact_name, NULL);
+    bool running = pending && running_new_image(d, rec);
+    if (pending && upd_pending_finish(d->cfg, d->data_dir, false) != UPD_EXIT_OK) {
         upd_warn("the update to %s could not be rolled back", rec->artifact_name);
+        running = false;
+    }
     upd_deployment_state_clear(d->data_dir);
+    /* The boot env points back at the previous system, but the aborted one
+     * is what runs: only a reboot brings the previous one back. */
+    if (running) {
+        upd_info("deployment %s: rebooting into the previous system", rec->id);
+        if (run_reboot_command(d->cfg) == UPD_EXIT_OK)
+            d->rebooting = true;
+    }
     return DONE;
 }
 
@@ -286,6 +299,19 @@ static bool rebooted(const struct daemon *d, const struct upd_deployment_state *
         upd_warn("deployment %s: stopped before the reboot into %s happened (same boot id)",
                  rec->id, rec->artifact_name);
     return !same;
+}
+
+/* Whether the update's new system is what runs: "rebooting" was recorded,
+ * and the system booted since (it has not been committed). */
+static bool running_new_image(const struct daemon *d, const struct upd_deployment_state *rec)
+{
+    if (strcmp(rec->status, "rebooting") != 0 || !rec->boot_id)
+        return false;
+    const char *why;
+    char *now = boot_id(d->cfg, &why);
+    bool booted = now && strcmp(now, rec->boot_id) != 0;
+    free(now);
+    return booted;
 }
 
 static void roll_back(struct daemon *d, const struct upd_deployment_state *rec)
