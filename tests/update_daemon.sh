@@ -130,6 +130,10 @@ daemon_stop() { # daemon_stop [SIGNAL]: the exit status of the daemon in $DRC
     { wait "$DPID"; } 2>/dev/null
     DRC=$?
 }
+wait_reboot_started() { # the reboot command began (it may still run)
+    i=0
+    while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+}
 wait_reboot() { # wait_reboot DESCRIPTION [SECONDS]: the reboot command ran: play the
     # reboot (SIGKILL), SECONDS (default 0) later
     i=0
@@ -260,8 +264,7 @@ offer d-noboot "$T/rel-4.mender" rel-4
 touch "$T/reboot.kill"
 rm -f "$T/reboot.runs"
 daemon_start
-i=0
-while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+wait_reboot_started
 daemon_stop KILL
 expect_statuses d-noboot '["downloading", "installing", "rebooting"]'
 daemon_start
@@ -287,8 +290,7 @@ server_ctl fault '{"route": "status", "status": 500, "skip": 2, "times": 2}' >/d
 touch "$T/reboot.kill"
 rm -f "$T/reboot.runs"
 daemon_start
-i=0
-while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+wait_reboot_started
 daemon_stop KILL
 daemon_start
 wait_reboot "guard-2, the reboot command again" 2.5
@@ -318,8 +320,7 @@ offer d-slowboot "$T/rel-3.mender" rel-3
 touch "$T/reboot.slow"
 rm -f "$T/reboot.runs"
 daemon_start
-i=0
-while [ ! -s "$T/reboot.runs" ] && [ $i -lt 300 ]; do sleep 0.1 && i=$((i + 1)); done
+wait_reboot_started
 daemon_stop TERM
 rm -f "$T/reboot.slow"
 if [ "$DRC" -eq 143 ]; then ok; else bad "SIGTERM in the reboot command: exit $DRC, want 143"; fi
