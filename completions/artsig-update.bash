@@ -33,7 +33,8 @@ _artsig_update()
             return ;;
     esac
 
-    # Options come before the command; find the command, if any.
+    # Options may come before or after the command (as Mender's clients take
+    # them); find the command, if any.
     local i command=
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
@@ -48,14 +49,16 @@ _artsig_update()
         esac
     done
 
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W \
+            '--config -c --fallback-config -b --data -d --trusted-certs -E --skipverify --log-level -l --help -h --version -v' \
+            -- "$cur"))
+        return
+    fi
     if [[ -z $command ]]; then
-        if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '--config -c --fallback-config -b --data -d --trusted-certs -E --skipverify --log-level -l --help -h --version' -- "$cur"))
-        else
-            COMPREPLY=($(compgen -W \
-                'install commit rollback show-artifact show-provides show-config daemon check-update send-inventory' \
-                -- "$cur"))
-        fi
+        COMPREPLY=($(compgen -W \
+            'install commit rollback show-artifact show-provides show-config daemon check-update send-inventory' \
+            -- "$cur"))
         return
     fi
 

@@ -42,7 +42,8 @@ static const char usage_text[] =
     "      --skipverify        no TLS certificate checks with the server (SkipVerify)\n"
     "  -l, --log-level LEVEL   error, warning, info (default) or debug\n"
     "  -h, --help              this text\n"
-    "      --version           the version\n"
+    "  -v, --version           the version\n"
+    "options may come before or after the command; '--' ends them\n"
     "exit codes: 0 done, 1 failed or refused, 2 no update in progress (commit,\n"
     "            rollback), 4 installed, reboot before commit (check-update: the\n"
     "            reboot command ran); 128+N stopped by signal N\n";
@@ -123,7 +124,7 @@ int main(int argc, char **argv)
         {"data", required_argument, NULL, 'd'},
         {"trusted-certs", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
+        {"version", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
     int err = keep_std_fds_open();
@@ -134,7 +135,9 @@ int main(int argc, char **argv)
                            .data_dir = DEFAULT_DATA_DIR};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:b:c:d:E:hl:", options, NULL)) != -1) {
+    /* No '+': GNU getopt moves options after the command in front of it, as
+     * Mender's clients accept them there; a lone '-' (stdin) stays an argument. */
+    while ((c = getopt_long(argc, argv, ":b:c:d:E:hl:v", options, NULL)) != -1) {
         switch (c) {
         case 'b':
             set.fallback_config = optarg;
@@ -158,7 +161,7 @@ int main(int argc, char **argv)
         case 'h':
             fputs(usage_text, stdout);
             return UPD_EXIT_OK;
-        case 'V':
+        case 'v':
             printf("artsig-update %s\n", artsig_version());
             return UPD_EXIT_OK;
         case ':':
