@@ -1,7 +1,9 @@
 #!/bin/sh
 # artsig-update takes the command lines Mender's clients take: -v as well as
 # --version, options after the command as well as before it (with '-' still
-# meaning stdin).
+# meaning stdin); a freshly flashed device, with no provides recorded yet, has
+# those of the image's artifact_info (ArtsigArtifactInfoFile), read as Mender
+# 3.4 reads /etc/mender/artifact_info, until the first commit records them.
 BUILD=$1 SRC=$2
 . "$SRC/tests/lib.sh"
 . "$SRC/tests/update_lib.sh"
@@ -25,7 +27,7 @@ echo "== options before and after the command"
 new_device sim "$KEYS_JSON"
 expect_exit 0 "show-artifact -d DIR" "$UPD" show-artifact -c "$DEV/mender.conf" -d "$DATA"
 [ "$(cat "$T/out")" = rel-1 ] && ok || bad "show-artifact -d DIR: $(cat "$T/out")"
-expect_exit 0 "show-provides --data=DIR" "$UPD" show-provides --data="$DATA"
+expect_exit 0 "show-provides --data=DIR" "$UPD" show-provides --data="$DATA" -c "$DEV/mender.conf"
 contains "show-provides --data=DIR" "$T/out" "artifact_name=rel-1"
 expect_exit 4 "install --config X --data D FILE" \
     "$UPD" install --config "$DEV/mender.conf" --data "$DATA" "$T/rel-2.mender"
@@ -55,5 +57,65 @@ expect_exit 1 "missing value after the command" "$UPD" show-artifact --data
 contains "missing value after the command" "$T/err" "option --data needs a value"
 expect_exit 1 "'--' ends the options" upd show-artifact -- -v
 contains "'--' ends the options" "$T/err" "show-artifact takes no arguments"
+
+echo "== the image's artifact_info until the first commit"
+INFO=$DEV/artifact_info
+# fresh_device: rel-1's image, never updated: nothing in DATA_DIR/provides.
+fresh_device() {
+    new_device sim "$KEYS_JSON\"ArtsigArtifactInfoFile\":\"$INFO\","
+    rm "$DATA/provides"
+    printf '# written by the image build\n  artifact_name=rel-1  \r\n\nartifact_group = g1\n' >"$INFO"
+}
+fresh_device
+expect_exit 0 "show-artifact on a fresh device" upd show-artifact
+[ "$(cat "$T/out")" = rel-1 ] && ok || bad "show-artifact on a fresh device: $(cat "$T/out")"
+expect_exit 0 "show-provides on a fresh device" upd show-provides
+printf 'artifact_group =g1\nartifact_name=rel-1\n' >"$T/want"
+cmp -s "$T/want" "$T/out" && ok || bad "show-provides on a fresh device: $(cat "$T/out")"
+expect_exit 0 "show-config names the file" upd show-config
+contains "show-config names the file" "$T/out" "\"ArtsigArtifactInfoFile\":\"$INFO\""
+
+"$ARTSIG" write rootfs-image -f "$T/img" -t sim -k "$KEY" -o "$T/after-rel-1.mender" -n rel-3 \
+    -N rel-1 --no-progress >/dev/null || bad "artsig write after-rel-1"
+"$ARTSIG" write rootfs-image -f "$T/img" -t sim -k "$KEY" -o "$T/after-rel-9.mender" -n rel-4 \
+    -N rel-9 --no-progress >/dev/null || bad "artsig write after-rel-9"
+expect_exit 1 "depends on another name than the image's" upd install "$T/after-rel-9.mender"
+contains "depends on another name than the image's" "$T/err" rel-9
+expect_exit 4 "depends on the image's artifact_name" upd install "$T/after-rel-1.mender"
+expect_exit 0 "commit on a fresh device" upd commit
+contains "the commit records the provides" "$DATA/provides" "artifact_name=rel-3"
+echo "artifact_name=rel-0" >"$INFO"
+expect_exit 0 "show-artifact after the commit" upd show-artifact
+[ "$(cat "$T/out")" = rel-3 ] && ok || bad "artifact_info read after the commit: $(cat "$T/out")"
+
+fresh_device
+rm "$INFO"
+expect_exit 0 "neither provides nor artifact_info" upd show-artifact
+[ "$(cat "$T/out")" = unknown ] && ok || bad "neither provides nor artifact_info: $(cat "$T/out")"
+printf 'artifact_name=rel-1\nbroken\n' >"$INFO"
+expect_exit 1 "a line without '='" upd show-artifact
+contains "a line without '='" "$T/err" "$INFO: line 2 is not key=value"
+expect_one_line_error "a line without '='"
+printf 'artifact_name=rel-1\nartifact_name=rel-2\n' >"$INFO"
+expect_exit 1 "artifact_name twice" upd show-artifact
+contains "artifact_name twice" "$T/err" "key 'artifact_name' appears twice"
+
+# The real Mender 3.4 reads the same file the same way (its peer script puts
+# the sandbox's etc/ over /etc/mender).
+PEER=$VEC/../peers/mender34-install
+if command -v mender >/dev/null && [ -f "$PEER" ] && command -v unshare >/dev/null; then
+    mkdir -p "$T/m34/etc"
+    fresh_device
+    # without the blank line, which 3.4 calls broken
+    grep -v '^$' "$INFO" >"$T/m34/etc/artifact_info"
+    cp "$T/m34/etc/artifact_info" "$INFO"
+    sh "$PEER" "$T/m34" "$T/rel-2.mender" "$KEY.pub" sim show-artifact >"$T/m34.out" 2>"$T/m34.err"
+    upd show-artifact >"$T/ours.out"
+    if [ "$(cat "$T/m34.out")" = rel-1 ] && cmp -s "$T/m34.out" "$T/ours.out"; then ok; else
+        bad "mender 3.4 shows '$(cat "$T/m34.out")', artsig-update '$(cat "$T/ours.out")': $(tail -2 "$T/m34.err")"
+    fi
+else
+    echo "skipped: the comparison with Mender 3.4 needs mender, unshare and $PEER"
+fi
 
 finish

@@ -54,6 +54,7 @@ enum option {
     OPT_INVENTORY_DIR,
     OPT_REBOOT_COMMAND,
     OPT_BOOT_ID_FILE,
+    OPT_ARTIFACT_INFO_FILE,
     OPT_COUNT
 };
 static const char *const option_names[OPT_COUNT] = {
@@ -84,6 +85,7 @@ static const char *const option_names[OPT_COUNT] = {
     [OPT_INVENTORY_DIR] = "ArtsigInventoryDir",
     [OPT_REBOOT_COMMAND] = "ArtsigRebootCommand",
     [OPT_BOOT_ID_FILE] = "ArtsigBootIdFile",
+    [OPT_ARTIFACT_INFO_FILE] = "ArtsigArtifactInfoFile",
 };
 
 /* The members of Security and HttpsClient read here: Go decodes these
@@ -140,6 +142,8 @@ static const struct {
     {OPT_REBOOT_COMMAND, offsetof(struct upd_config, reboot_command), "reboot"},
     {OPT_BOOT_ID_FILE, offsetof(struct upd_config, boot_id_file),
      "/proc/sys/kernel/random/boot_id"},
+    {OPT_ARTIFACT_INFO_FILE, offsetof(struct upd_config, artifact_info_file),
+     "/etc/mender/artifact_info"},
     {MEM_AUTH_PRIVATE_KEY, offsetof(struct upd_config, auth_private_key), NULL},
     {MEM_CLIENT_CERTIFICATE, offsetof(struct upd_config, client_certificate), NULL},
     {MEM_CLIENT_KEY, offsetof(struct upd_config, client_key), NULL},
@@ -675,6 +679,7 @@ void upd_config_free(struct upd_config *cfg)
     free(cfg->inventory_dir);
     free(cfg->reboot_command);
     free(cfg->boot_id_file);
+    free(cfg->artifact_info_file);
     memset(cfg, 0, sizeof *cfg);
 }
 

@@ -82,7 +82,8 @@ struct settings {
     bool skip_verify;
 };
 
-/* The commands that need the configuration. */
+/* Every command reads the configuration: the show commands for the image's
+ * artifact_info file (ArtsigArtifactInfoFile). */
 static int run_configured(const char *command, const char *arg, const struct settings *set)
 {
     struct upd_config cfg;
@@ -90,6 +91,7 @@ static int run_configured(const char *command, const char *arg, const struct set
     int rc = upd_config_load(&cfg, set->config, set->fallback_config, data_dir);
     if (rc != UPD_EXIT_OK)
         return rc;
+    upd_provides_use_artifact_info(cfg.artifact_info_file);
     cfg.skip_verify = cfg.skip_verify || set->skip_verify;
     if (set->trusted_certs) {
         free(cfg.server_certificate);
@@ -98,7 +100,9 @@ static int run_configured(const char *command, const char *arg, const struct set
             return upd_fail("out of memory");
         }
     }
-    if (strcmp(command, "install") == 0)
+    if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
+        rc = show_provides(data_dir, strcmp(command, "show-artifact") == 0);
+    else if (strcmp(command, "install") == 0)
         rc = upd_install(&cfg, data_dir, arg);
     else if (strcmp(command, "daemon") == 0 || strcmp(command, "check-update") == 0)
         rc = upd_daemon(&cfg, data_dir, strcmp(command, "check-update") == 0);
@@ -110,6 +114,7 @@ static int run_configured(const char *command, const char *arg, const struct set
         rc = upd_config_show(&cfg);
     else
         rc = upd_rollback(&cfg, data_dir);
+    upd_provides_use_artifact_info(NULL);
     upd_config_free(&cfg);
     return rc;
 }
@@ -186,8 +191,6 @@ int main(int argc, char **argv)
     /* A module or script that stops reading what we write must fail that
      * write, not kill the client in the middle of an update. */
     signal(SIGPIPE, SIG_IGN);
-    if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
-        return show_provides(set.data_dir, strcmp(command, "show-artifact") == 0);
     upd_stop_signals_catch();
     int rc = run_configured(command, install ? argv[optind] : NULL, &set);
     /* As a shell reports a command a signal ended. */

@@ -427,10 +427,74 @@ char *upd_provides_format(const struct upd_provides *p)
     return text;
 }
 
+/* Every reader of the provides goes through upd_provides_load(), and a device
+ * has one image file, so main sets it once rather than each caller passing it. */
+static const char *artifact_info_file;
+
+void upd_provides_use_artifact_info(const char *path)
+{
+    artifact_info_file = path;
+}
+
+static char *trim_space(char *s)
+{
+    s += strspn(s, " \t\r\v\f");
+    size_t len = strlen(s);
+    while (len > 0 && strchr(" \t\r\v\f", s[len - 1]))
+        s[--len] = '\0';
+    return s;
+}
+
+/* Mender 3.4's reading of the image's artifact_info (device.GetManifestData):
+ * each line trimmed, '#' starts a comment line, any other line is key=value
+ * with the value trimmed, a key twice is an error. Blank lines, which 3.4
+ * calls broken, are skipped. Written to `out` (room for text and a line
+ * break) in the provides file's form. */
+static int artifact_info_to_provides(char *out, char *text, const char *path)
+{
+    size_t number = 0;
+    for (char *line = text, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        number++;
+        line = trim_space(line);
+        if (!*line || *line == '#')
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq || eq == line)
+            return upd_fail("%s: line %zu is not key=value", path, number);
+        *eq = '\0';
+        out += sprintf(out, "%s=%s\n", line, trim_space(eq + 1));
+    }
+    *out = '\0';
+    return UPD_EXIT_OK;
+}
+
+/* Empty set when the file is absent. */
+static int load_artifact_info(struct upd_provides *p, const char *path)
+{
+    char *text;
+    memset(p, 0, sizeof *p);
+    int rc = upd_read_file(&text, path, STATE_FILE_MAX, true);
+    if (rc != UPD_EXIT_OK || !text)
+        return rc;
+    char *lines = malloc(strlen(text) + 2);
+    rc = lines ? artifact_info_to_provides(lines, text, path) : upd_fail("out of memory");
+    if (rc == UPD_EXIT_OK)
+        rc = upd_provides_parse(p, lines, path);
+    free(lines);
+    free(text);
+    return rc;
+}
+
 int upd_provides_load(struct upd_provides *p, const char *data_dir)
 {
     char *text;
     int rc = read_state_file(&text, data_dir, PROVIDES_FILE);
+    /* Never committed an update: the provides are the image's. */
+    if (rc == UPD_EXIT_OK && !text && artifact_info_file)
+        return load_artifact_info(p, artifact_info_file);
     if (rc != UPD_EXIT_OK)
         return rc;
     if (!text) {

@@ -85,6 +85,8 @@ struct upd_config {
     char *reboot_command;       /* ArtsigRebootCommand (sh -c), default "reboot" */
     char *boot_id_file;         /* ArtsigBootIdFile, default /proc/sys/kernel/random/boot_id:
                                  * a new id after the reboot shows that it happened */
+    char *artifact_info_file;   /* ArtsigArtifactInfoFile, default /etc/mender/artifact_info:
+                                 * the provides until DATA_DIR/provides exists */
 };
 /* Parse `fallback_path` (may be NULL or absent) then `path`, whose options
  * override the fallback's, as Mender 3.4's -b/-c; a missing `path` is an
@@ -123,12 +125,17 @@ int upd_write_all(int fd, const void *data, size_t len);
  * `missing_ok`. Errors name the file. */
 int upd_read_file(char **data, const char *path, size_t max, bool missing_ok);
 /* The device's provides (key=value lines, artifact_name among them), loaded from
- * DATA_DIR/provides; empty set when the file is absent. */
+ * DATA_DIR/provides; while that is absent (no update committed yet), from the
+ * image's artifact_info file named by upd_provides_use_artifact_info() (as
+ * Mender 3.4 falls back to /etc/mender/artifact_info); empty set when neither
+ * exists. */
 struct upd_provides {
     char **keys, **values;
     size_t count;
 };
 int upd_provides_load(struct upd_provides *p, const char *data_dir);
+/* `path` must outlive every later upd_provides_load(); NULL: no fallback. */
+void upd_provides_use_artifact_info(const char *path);
 int upd_provides_save(const struct upd_provides *p, const char *data_dir);
 const char *upd_provides_get(const struct upd_provides *p, const char *key);
 int upd_provides_set(struct upd_provides *p, const char *key, const char *value);

@@ -42,6 +42,7 @@ type menderConf struct {
 	ArtsigInventoryDir           string
 	ArtsigRebootCommand          string
 	ArtsigBootIdFile             string
+	ArtsigArtifactInfoFile       string
 }
 
 // effectiveConf is the settings in force, as `artsig-update show-config`
@@ -71,6 +72,7 @@ type effectiveConf struct {
 	ArtsigInventoryDir           string
 	ArtsigRebootCommand          string
 	ArtsigBootIdFile             string
+	ArtsigArtifactInfoFile       string
 }
 
 // servers as Mender 3.4's Validate() leaves them: ServerURL or Servers
@@ -174,15 +176,16 @@ func readConf(path string) (*effectiveConf, error) {
 		Security:                 struct{ AuthPrivateKey *string }{unsetIfEmpty(c.Security.AuthPrivateKey)},
 		HttpsClient: struct{ Certificate, Key *string }{unsetIfEmpty(c.HttpsClient.Certificate),
 			unsetIfEmpty(c.HttpsClient.Key)},
-		Servers:              urls,
-		TenantToken:          token,
-		SkipVerify:           c.SkipVerify,
-		RetryPollCount:       c.RetryPollCount,
-		ArtsigAuthKeyType:    orDefault(c.ArtsigAuthKeyType, "rsa"),
-		ArtsigIdentityScript: orDefault(c.ArtsigIdentityScript, "/usr/share/mender/identity/mender-device-identity"),
-		ArtsigInventoryDir:   orDefault(c.ArtsigInventoryDir, "/usr/share/mender/inventory"),
-		ArtsigRebootCommand:  orDefault(c.ArtsigRebootCommand, "reboot"),
-		ArtsigBootIdFile:     orDefault(c.ArtsigBootIdFile, "/proc/sys/kernel/random/boot_id"),
+		Servers:                urls,
+		TenantToken:            token,
+		SkipVerify:             c.SkipVerify,
+		RetryPollCount:         c.RetryPollCount,
+		ArtsigAuthKeyType:      orDefault(c.ArtsigAuthKeyType, "rsa"),
+		ArtsigIdentityScript:   orDefault(c.ArtsigIdentityScript, "/usr/share/mender/identity/mender-device-identity"),
+		ArtsigInventoryDir:     orDefault(c.ArtsigInventoryDir, "/usr/share/mender/inventory"),
+		ArtsigRebootCommand:    orDefault(c.ArtsigRebootCommand, "reboot"),
+		ArtsigBootIdFile:       orDefault(c.ArtsigBootIdFile, "/proc/sys/kernel/random/boot_id"),
+		ArtsigArtifactInfoFile: orDefault(c.ArtsigArtifactInfoFile, "/etc/mender/artifact_info"),
 	}, nil
 }
 
