@@ -48,7 +48,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The keys are not loaded: a configuration names files and PKCS#11
      * modules, which a fuzzer must not make this process open or run. */
     struct upd_config cfg;
-    if (upd_config_load(&cfg, path, NULL, "/var/lib/mender") == UPD_EXIT_OK) {
+    if (upd_config_load(&cfg, path, NULL, "/var/lib/mender", false) == UPD_EXIT_OK) {
         if (!cfg.device_type_file || !cfg.modules_dir || cfg.module_timeout_s == 0 ||
             cfg.script_timeout_s == 0)
             abort();

@@ -92,6 +92,16 @@ fresh_device
 rm "$INFO"
 expect_exit 0 "neither provides nor artifact_info" upd show-artifact
 [ "$(cat "$T/out")" = unknown ] && ok || bad "neither provides nor artifact_info: $(cat "$T/out")"
+# The show commands need no configuration (Mender's defaults then, as 3.4);
+# what changes the device does.
+printf 'artifact_name=rel-5\n' >"$DATA/provides"
+expect_exit 0 "show-artifact without a configuration" \
+    "$UPD" --config "$T/absent.conf" --data "$DATA" show-artifact
+[ "$(cat "$T/out")" = rel-5 ] && ok || bad "show-artifact without a configuration: $(cat "$T/out")"
+expect_exit 1 "install without a configuration" \
+    "$UPD" --config "$T/absent.conf" --data "$DATA" install "$T/rel-2.mender"
+contains "install without a configuration names it" "$T/err" "$T/absent.conf"
+rm "$DATA/provides"
 printf 'artifact_name=rel-1\nbroken\n' >"$INFO"
 expect_exit 1 "a line without '='" upd show-artifact
 contains "a line without '='" "$T/err" "$INFO: line 2 is not key=value"

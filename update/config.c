@@ -634,7 +634,7 @@ static int parse_file(json_object **root, const char *path, bool missing_ok)
 }
 
 int upd_config_load(struct upd_config *cfg, const char *path, const char *fallback_path,
-                    const char *data_dir)
+                    const char *data_dir, bool missing_ok)
 {
     memset(cfg, 0, sizeof *cfg);
     /* As Mender 3.4's LoadConfig: the fallback first, which may be absent,
@@ -645,8 +645,8 @@ int upd_config_load(struct upd_config *cfg, const char *path, const char *fallba
     if (rc == UPD_EXIT_OK && fallback)
         rc = find_options(&found, fallback, fallback_path);
     if (rc == UPD_EXIT_OK)
-        rc = parse_file(&main_root, path, false);
-    if (rc == UPD_EXIT_OK)
+        rc = parse_file(&main_root, path, missing_ok);
+    if (rc == UPD_EXIT_OK && main_root)
         rc = find_options(&found, main_root, path);
     if (rc == UPD_EXIT_OK)
         rc = apply_options(cfg, &found, data_dir);

@@ -88,7 +88,11 @@ static int run_configured(const char *command, const char *arg, const struct set
 {
     struct upd_config cfg;
     const char *data_dir = set->data_dir;
-    int rc = upd_config_load(&cfg, set->config, set->fallback_config, data_dir);
+    /* What only shows the device's state may run without a configuration
+     * (Mender's defaults then); what changes the device or talks to the
+     * server may not: its keys and server are there. */
+    bool shows = strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0;
+    int rc = upd_config_load(&cfg, set->config, set->fallback_config, data_dir, shows);
     if (rc != UPD_EXIT_OK)
         return rc;
     upd_provides_use_artifact_info(cfg.artifact_info_file);
@@ -100,7 +104,7 @@ static int run_configured(const char *command, const char *arg, const struct set
             return upd_fail("out of memory");
         }
     }
-    if (strcmp(command, "show-artifact") == 0 || strcmp(command, "show-provides") == 0)
+    if (shows)
         rc = show_provides(data_dir, strcmp(command, "show-artifact") == 0);
     else if (strcmp(command, "install") == 0)
         rc = upd_install(&cfg, data_dir, arg);

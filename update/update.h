@@ -90,14 +90,14 @@ struct upd_config {
 };
 /* Parse `fallback_path` (may be NULL or absent) then `path`, whose options
  * override the fallback's, as Mender 3.4's -b/-c; a missing `path` is an
- * error naming it. Both ArtifactVerifyKey and ArtifactVerifyKeys set, or
+ * error naming it unless `missing_ok`. Both ArtifactVerifyKey and ArtifactVerifyKeys set, or
  * both ServerURL and Servers → error. So is anything Go's encoding/json (Mender's
  * reader) could read otherwise: not strict JSON, duplicate keys, null or a
  * wrong type for an option read here, an option spelt in another case, or an
  * unknown key a typo away from one. Other unknown keys are ignored (Mender's
  * file has many). */
 int upd_config_load(struct upd_config *cfg, const char *path, const char *fallback_path,
-                    const char *data_dir);
+                    const char *data_dir, bool missing_ok);
 void upd_config_free(struct upd_config *cfg);
 /* Print the settings in force as a JSON object on stdout, by option name:
  * the keys of either key option as ArtifactVerifyKeys, an unset path as null. */
