@@ -51,7 +51,7 @@ _artsig_update()
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W \
-            '--config -c --fallback-config -b --data -d --trusted-certs -E --skipverify --log-level -l --help -h --version -v' \
+            '--config -c --fallback-config -b --data -d --trusted-certs -E --skipverify --reboot-exit-code --log-level -l --help -h --version -v' \
             -- "$cur"))
         return
     fi

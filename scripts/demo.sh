@@ -69,9 +69,9 @@ if $UPDATE install "$OUT/unsigned.mender"; then
 fi
 show_device
 
-echo "== install the signed one: written to mmcblk0p3, boot env switched, exit 4 (reboot)"
+echo "== install the signed one: written to mmcblk0p3, boot env switched; exit 4 (reboot next) as asked by --reboot-exit-code, else 0"
 rc=0
-$UPDATE install "$OUT/release-2.mender" || rc=$?
+$UPDATE install --reboot-exit-code "$OUT/release-2.mender" || rc=$?
 [ $rc -eq 4 ] || exit 1
 cmp "$OUT/rootfs.ext4" "$DEV/mmcblk0p3" && echo "mmcblk0p3 holds the image"
 show_device

@@ -132,7 +132,7 @@ echo "== artsig-update"
 KEYS_JSON="\"ArtifactVerifyKey\":\"$PUB\","
 
 new_device sim "$KEYS_JSON"
-expect_exit 4 "install with stdout closed" sh -c '"$0" --config "$1" --data "$2" install "$3" >&-' \
+expect_exit 0 "install with stdout closed" sh -c '"$0" --config "$1" --data "$2" install "$3" >&-' \
     "$UPD" "$DEV/mender.conf" "$DATA" "$T/rel-2.mender"
 [ ! -s "$DATA/lock" ] && ok || bad "install with stdout closed wrote into the lock: $(cat "$DATA/lock")"
 
@@ -141,7 +141,7 @@ new_device sim "$KEYS_JSON"
 mkdir "$DEV/persist"
 mv "$ENV" "$DEV/persist/bootenv" && ln -s persist/bootenv "$ENV"
 mv "$DATA/provides" "$DEV/persist/provides" && ln -s ../persist/provides "$DATA/provides"
-expect_exit 4 "install, linked boot env" upd install "$T/rel-2.mender"
+expect_exit 0 "install, linked boot env" upd install "$T/rel-2.mender"
 expect_kind "install: the boot env's link" -L "$ENV"
 expect_env "install through the link" mender_boot_part 3
 expect_exit 0 "commit, linked provides" upd commit
@@ -152,7 +152,7 @@ no_strays "$DEV/persist" "linked state"
 if $have_nodes; then
     new_device sim "$KEYS_JSON"
     rm "$DATA/provides" && mknod "$DATA/provides" c 1 3
-    expect_exit 4 "install, provides a device" upd install "$T/rel-2.mender"
+    expect_exit 0 "install, provides a device" upd install "$T/rel-2.mender"
     expect_exit 1 "commit, provides a device" upd commit
     expect_one_error_line "commit, provides a device"
     contains "commit, provides a device" "$T/err" "not a regular file"

@@ -83,7 +83,7 @@ refused() {
 }
 # Without a key the artifact installs: the device is one it would go onto.
 new_device qemux86-64 ""
-expect_exit 4 "no key configured: unsigned installs" upd install "$UNSIGNED"
+expect_exit 0 "no key configured: unsigned installs" upd install "$UNSIGNED"
 new_device qemux86-64 "\"ArtifactVerifyKey\":\"$K\","
 refused "the key configured"
 new_device qemux86-64 "\"ArtifactVerifyKey\":\"$K\",\"ArtifactVerifyKey\":null,"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # artsig-update takes the command lines Mender's clients take: -v as well as
 # --version, options after the command as well as before it (with '-' still
-# meaning stdin); a freshly flashed device, with no provides recorded yet, has
+# meaning stdin); install exits 0 when a reboot must come next, 4 only with
+# --reboot-exit-code; a freshly flashed device, with no provides recorded yet, has
 # those of the image's artifact_info (ArtsigArtifactInfoFile), read as Mender
 # 3.4 reads /etc/mender/artifact_info, until the first commit records them.
 BUILD=$1 SRC=$2
@@ -29,25 +30,39 @@ expect_exit 0 "show-artifact -d DIR" "$UPD" show-artifact -c "$DEV/mender.conf" 
 [ "$(cat "$T/out")" = rel-1 ] && ok || bad "show-artifact -d DIR: $(cat "$T/out")"
 expect_exit 0 "show-provides --data=DIR" "$UPD" show-provides --data="$DATA" -c "$DEV/mender.conf"
 contains "show-provides --data=DIR" "$T/out" "artifact_name=rel-1"
-expect_exit 4 "install --config X --data D FILE" \
+expect_exit 0 "install --config X --data D FILE" \
     "$UPD" install --config "$DEV/mender.conf" --data "$DATA" "$T/rel-2.mender"
 expect_env "options after install" mender_boot_part 3
 expect_exit 0 "commit, options after" "$UPD" commit --data "$DATA" --config "$DEV/mender.conf"
 expect_provides "options after commit" artifact_name=rel-2
 
 new_device sim "$KEYS_JSON"
-expect_exit 4 "install FILE --config X --data D" \
+expect_exit 0 "install FILE --config X --data D" \
     "$UPD" install "$T/rel-2.mender" --config "$DEV/mender.conf" --data "$DATA"
 expect_env "options after the file" mender_boot_part 3
 
 new_device sim "$KEYS_JSON"
-expect_exit 4 "install - --config X, artifact on stdin" \
+expect_exit 0 "install - --config X, artifact on stdin" \
     sh -c '"$1" install - --config "$2" -d "$3" <"$4"' sh "$UPD" "$DEV/mender.conf" "$DATA" \
     "$T/rel-2.mender"
 expect_env "stdin with options after" mender_boot_part 3
 
 new_device sim "$KEYS_JSON"
-expect_exit 4 "options before the command still work" upd install "$T/rel-2.mender"
+expect_exit 0 "options before the command still work" upd install "$T/rel-2.mender"
+
+echo "== a reboot ahead: exit 0, or 4 with --reboot-exit-code (Mender 3.4, 4.x)"
+for flag in "" --reboot-exit-code; do
+    new_device sim "$KEYS_JSON"
+    want=0; [ -n "$flag" ] && want=4
+    expect_exit $want "install $flag" upd install $flag "$T/rel-2.mender"
+    contains "install $flag says so" "$T/out" "Reboot, then run 'artsig-update commit'"
+    expect_env "install $flag" mender_boot_part 3
+done
+new_device sim "$KEYS_JSON"
+expect_exit 4 "--reboot-exit-code after the file" upd install "$T/rel-2.mender" --reboot-exit-code
+expect_exit 1 "--reboot-exit-code with another command" upd commit --reboot-exit-code
+contains "--reboot-exit-code with another command" "$T/err" "applies to install only"
+expect_one_line_error "--reboot-exit-code with another command"
 
 echo "== what stays an error"
 expect_exit 1 "unknown option after the command" upd install -Z "$T/rel-2.mender"
@@ -81,7 +96,7 @@ contains "show-config names the file" "$T/out" "\"ArtsigArtifactInfoFile\":\"$IN
     -N rel-9 --no-progress >/dev/null || bad "artsig write after-rel-9"
 expect_exit 1 "depends on another name than the image's" upd install "$T/after-rel-9.mender"
 contains "depends on another name than the image's" "$T/err" rel-9
-expect_exit 4 "depends on the image's artifact_name" upd install "$T/after-rel-1.mender"
+expect_exit 0 "depends on the image's artifact_name" upd install "$T/after-rel-1.mender"
 expect_exit 0 "commit on a fresh device" upd commit
 contains "the commit records the provides" "$DATA/provides" "artifact_name=rel-3"
 echo "artifact_name=rel-0" >"$INFO"

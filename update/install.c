@@ -652,15 +652,16 @@ static void announce_installed(const struct upd_install_result *res)
                "rollback' to go back.\n", name, res->needs_reboot ? "Reboot, then run" : "Run");
 }
 
-/* The CLI's install: what it did on stdout; 4 when a reboot must come next. */
-int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location)
+/* The CLI's install: what it did on stdout, which says so when a reboot must come next. */
+int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location,
+                bool reboot_exit_code)
 {
     struct upd_install_result res;
     int rc = upd_install_run(cfg, data_dir, location, NULL, NULL, &res);
     if (rc == UPD_EXIT_OK)
         announce_installed(&res);
     free(res.artifact_name);
-    return rc == UPD_EXIT_OK && res.needs_reboot ? UPD_EXIT_REBOOT : rc;
+    return rc == UPD_EXIT_OK && res.needs_reboot && reboot_exit_code ? UPD_EXIT_REBOOT : rc;
 }
 
 /* Commit or rollback of the recorded update: UPD_EXIT_NOTHING without one.

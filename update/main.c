@@ -21,6 +21,7 @@ static const char usage_text[] =
     "commands:\n"
     "  install ARTIFACT|URL|-  verify and install an artifact from a file, an http(s)\n"
     "                          URL or stdin\n"
+    "      --reboot-exit-code  exit 4 when a reboot must come next (else 0 then too)\n"
     "  commit                  keep the installed update (after the reboot it asked for)\n"
     "  rollback                go back to what ran before the update\n"
     "  show-artifact           print the name of the installed artifact\n"
@@ -45,8 +46,9 @@ static const char usage_text[] =
     "  -v, --version           the version\n"
     "options may come before or after the command; '--' ends them\n"
     "exit codes: 0 done, 1 failed or refused, 2 no update in progress (commit,\n"
-    "            rollback), 4 installed, reboot before commit (check-update: the\n"
-    "            reboot command ran); 128+N stopped by signal N\n";
+    "            rollback), 4 installed, reboot before commit (install with\n"
+    "            --reboot-exit-code; check-update: the reboot command ran);\n"
+    "            128+N stopped by signal N\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -79,7 +81,7 @@ static int show_provides(const char *data_dir, bool name_only)
 /* Where the configuration is, and what the command line overrides in it. */
 struct settings {
     const char *config, *fallback_config, *data_dir, *trusted_certs;
-    bool skip_verify;
+    bool skip_verify, reboot_exit_code;
 };
 
 /* Every command reads the configuration: the show commands for the image's
@@ -107,7 +109,7 @@ static int run_configured(const char *command, const char *arg, const struct set
     if (shows)
         rc = show_provides(data_dir, strcmp(command, "show-artifact") == 0);
     else if (strcmp(command, "install") == 0)
-        rc = upd_install(&cfg, data_dir, arg);
+        rc = upd_install(&cfg, data_dir, arg, set->reboot_exit_code);
     else if (strcmp(command, "daemon") == 0 || strcmp(command, "check-update") == 0)
         rc = upd_daemon(&cfg, data_dir, strcmp(command, "check-update") == 0);
     else if (strcmp(command, "send-inventory") == 0)
@@ -129,6 +131,7 @@ int main(int argc, char **argv)
         {"config", required_argument, NULL, 'c'},
         {"fallback-config", required_argument, NULL, 'b'},
         {"skipverify", no_argument, NULL, 'S'},
+        {"reboot-exit-code", no_argument, NULL, 'R'},
         {"log-level", required_argument, NULL, 'l'},
         {"data", required_argument, NULL, 'd'},
         {"trusted-certs", required_argument, NULL, 'E'},
@@ -163,6 +166,9 @@ int main(int argc, char **argv)
         case 'S':
             set.skip_verify = true;
             break;
+        case 'R':
+            set.reboot_exit_code = true;
+            break;
         case 'l':
             if (upd_log_set_level(optarg) != UPD_EXIT_OK)
                 return UPD_EXIT_FAILURE;
@@ -189,6 +195,9 @@ int main(int argc, char **argv)
         strcmp(command, "show-config") != 0 && strcmp(command, "daemon") != 0 &&
         strcmp(command, "check-update") != 0 && strcmp(command, "send-inventory") != 0)
         return usage_error("unknown command '%s'", command);
+    /* As Mender's clients, which take it only with install. */
+    if (set.reboot_exit_code && !install)
+        return usage_error("--reboot-exit-code applies to install only");
     if (argc - optind != want)
         return usage_error(install ? "%s needs one ARTIFACT, URL or -" : "%s takes no arguments",
                            command);

@@ -407,7 +407,10 @@ int upd_send_inventory(const struct upd_config *cfg, const char *data_dir);
 int upd_daemon(const struct upd_config *cfg, const char *data_dir, bool once);
 
 /* ---- install.c: the commands that change the device (exit codes above) ---- */
-int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location);
+/* reboot_exit_code: UPD_EXIT_REBOOT when a reboot must come next (Mender's
+ * --reboot-exit-code), else UPD_EXIT_OK then too, as Mender 3.4 and 4.x. */
+int upd_install(const struct upd_config *cfg, const char *data_dir, const char *location,
+                bool reboot_exit_code);
 int upd_commit(const struct upd_config *cfg, const char *data_dir);
 int upd_rollback(const struct upd_config *cfg, const char *data_dir);
 /* The install both the CLI and the daemon run; the CLI's adds only its words
