@@ -2,7 +2,8 @@
 # artsig-update takes the command lines Mender's clients take: -v as well as
 # --version, options after the command as well as before it (with '-' still
 # meaning stdin); install exits 0 when a reboot must come next, 4 only with
-# --reboot-exit-code; a freshly flashed device, with no provides recorded yet, has
+# --reboot-exit-code; show-provides prints what mender-update prints, byte
+# for byte, in its order; a freshly flashed device, with no provides recorded yet, has
 # those of the image's artifact_info (ArtsigArtifactInfoFile), read as Mender
 # 3.4 reads /etc/mender/artifact_info, until the first commit records them.
 BUILD=$1 SRC=$2
@@ -63,6 +64,49 @@ expect_exit 4 "--reboot-exit-code after the file" upd install "$T/rel-2.mender" 
 expect_exit 1 "--reboot-exit-code with another command" upd commit --reboot-exit-code
 contains "--reboot-exit-code with another command" "$T/err" "applies to install only"
 expect_one_line_error "--reboot-exit-code with another command"
+
+echo "== show-provides byte for byte as mender-update's"
+# mender-update 4.x/5.x prints its std::unordered_map's order. WANT is what
+# mender-update 5.1.0 printed after installing this very artifact (18 provides:
+# past its table's first rehash); the peer checks it again when it can run.
+PROV=""
+for k in rootfs-image.version data-partition.checksum zeta alpha m.k os.kernel app.bundle.version \
+    b c d e f g h; do PROV="$PROV -p $k:v-$k"; done
+# shellcheck disable=SC2086 # PROV is a list of options
+"$ARTSIG" write module-image -T noop -f "$T/img" -t sim -k "$KEY" -n rel-8 -g grp $PROV \
+    -o "$T/provides.mender" --no-progress >/dev/null || bad "artsig write provides.mender"
+printf 'zeta=v-zeta\nrootfs-image.noop.version=rel-8\nartifact_name=rel-8\nrootfs-image.version=v-rootfs-image.version\nartifact_group=grp\nb=v-b\nalpha=v-alpha\ndata-partition.checksum=v-data-partition.checksum\nh=v-h\napp.bundle.version=v-app.bundle.version\nd=v-d\nos.kernel=v-os.kernel\nm.k=v-m.k\nc=v-c\ne=v-e\nf=v-f\ng=v-g\n' \
+    >"$T/want-provides"
+new_device sim "$KEYS_JSON"
+printf '#!/bin/sh\nexit 0\n' >"$MODULES/noop" && chmod +x "$MODULES/noop"
+rm "$DATA/provides"
+expect_exit 0 "show-provides of a device with none recorded" upd show-provides
+[ "$(cat "$T/out")" = artifact_name=unknown ] && ok || bad "nameless device: $(cat "$T/out")"
+expect_exit 0 "install, committed at once (module without rollback)" upd install "$T/provides.mender"
+expect_exit 0 "show-provides after the install" upd show-provides
+cp "$T/out" "$T/ours-provides"
+cmp -s "$T/want-provides" "$T/ours-provides" && ok ||
+    bad "show-provides not in mender-update 5.1's order: $(tr '\n' ' ' <"$T/ours-provides")"
+PEER5=$VEC/../peers/mender5-update
+if [ "$(id -u)" -ne 0 ] || [ ! -x "$PEER5" ]; then
+    echo "skipped: mender-update 5.1 itself: needs root and $PEER5" >&2
+else
+    P5=$T/mender5
+    DEVICE_TYPE=sim "$PEER5" "$P5" show-provides >"$T/peer-fresh" 2>"$T/peer-err"
+    rc=$?
+    if [ $rc -eq 69 ]; then
+        echo "skipped: mender-update 5.1 itself: $(cat "$T/peer-err")" >&2
+    else
+        printf '#!/bin/sh\nexit 0\n' >"$P5/share/modules/v3/noop" && chmod +x "$P5/share/modules/v3/noop"
+        [ "$(cat "$T/peer-fresh")" = artifact_name=unknown ] && ok ||
+            bad "mender-update on a fresh device: $(cat "$T/peer-fresh")"
+        DEVICE_TYPE=sim "$PEER5" "$P5" install "$T/provides.mender" >"$T/peer-out" 2>&1 ||
+            bad "mender-update install: $(tail -n 3 "$T/peer-out")"
+        DEVICE_TYPE=sim "$PEER5" "$P5" show-provides >"$T/peer-provides" 2>"$T/peer-err"
+        cmp -s "$T/peer-provides" "$T/ours-provides" && ok ||
+            bad "show-provides differs from mender-update 5.1's: $(tr '\n' ' ' <"$T/peer-provides")"
+    fi
+fi
 
 echo "== what stays an error"
 expect_exit 1 "unknown option after the command" upd install -Z "$T/rel-2.mender"

@@ -25,7 +25,8 @@ static const char usage_text[] =
     "  commit                  keep the installed update (after the reboot it asked for)\n"
     "  rollback                go back to what ran before the update\n"
     "  show-artifact           print the name of the installed artifact\n"
-    "  show-provides           print the device's provides as key=value lines\n"
+    "  show-provides           print the device's provides as key=value lines, as\n"
+    "                          mender-update does (its order)\n"
     "  show-config             print the settings read from the configuration, as JSON\n"
     "  daemon                  run until stopped: poll the Mender Server, install what it\n"
     "                          offers, report the outcome\n"
@@ -64,18 +65,26 @@ static int usage_error(const char *fmt, ...)
 static int show_provides(const char *data_dir, bool name_only)
 {
     struct upd_provides p;
+    size_t *order = NULL;
     int rc = upd_provides_load(&p, data_dir);
     if (rc != UPD_EXIT_OK)
         return rc;
-    if (name_only) {
+    /* A device with nothing recorded: "unknown", as mender-update records it. */
+    if (p.count == 0)
+        rc = upd_provides_set(&p, "artifact_name", "unknown");
+    if (rc == UPD_EXIT_OK && name_only) {
         const char *name = upd_provides_get(&p, "artifact_name");
         puts(name ? name : "unknown");
-    } else {
-        for (size_t i = 0; i < p.count; i++)
-            printf("%s=%s\n", p.keys[i], p.values[i]);
+    } else if (rc == UPD_EXIT_OK) {
+        if (!(order = upd_provides_mender_order(&p)))
+            rc = upd_fail("out of memory");
+        /* mender-update's order, so scripts may compare the two byte for byte. */
+        for (size_t i = 0; order && i < p.count; i++)
+            printf("%s=%s\n", p.keys[order[i]], p.values[order[i]]);
     }
+    free(order);
     upd_provides_free(&p);
-    return UPD_EXIT_OK;
+    return rc;
 }
 
 /* Where the configuration is, and what the command line overrides in it. */

@@ -151,6 +151,9 @@ void upd_provides_free(struct upd_provides *p);
  * text in errors. format returns a malloc'd string, NULL when out of memory. */
 int upd_provides_parse(struct upd_provides *p, const char *text, const char *origin);
 char *upd_provides_format(const struct upd_provides *p);
+/* mender_order.c: the order in which mender-update 4.x/5.x prints the same
+ * provides (its hash table's), as indexes into p; malloc'd, NULL when out of memory. */
+size_t *upd_provides_mender_order(const struct upd_provides *p);
 /* Where an update stands; each phase is saved before the step it names may
  * start, so a run killed at any point is recognised by the next one. */
 enum upd_phase {
