@@ -64,6 +64,29 @@ expect_exit 4 "--reboot-exit-code after the file" upd install "$T/rel-2.mender" 
 expect_exit 1 "--reboot-exit-code with another command" upd commit --reboot-exit-code
 contains "--reboot-exit-code with another command" "$T/err" "applies to install only"
 expect_one_line_error "--reboot-exit-code with another command"
+# The same exit codes as mender-update 5.1 for a module that asks for a reboot.
+PEER5=$VEC/../peers/mender5-update
+REBOOTING_MODULE='#!/bin/sh
+case $1 in NeedsArtifactReboot | SupportsRollback) echo Yes ;; esac'
+"$ARTSIG" write module-image -T rbt -f "$T/img" -t sim -k "$KEY" -n rel-9 -o "$T/rbt.mender" \
+    --no-progress >/dev/null || bad "artsig write rbt.mender"
+if [ "$(id -u)" -ne 0 ] || [ ! -x "$PEER5" ] || ! "$PEER5" "$T/m5probe" --version >/dev/null 2>&1; then
+    echo "skipped: exit codes against mender-update 5.1: needs root and a runnable $PEER5" >&2
+else
+    for flag in "" --reboot-exit-code; do
+        new_device sim "$KEYS_JSON"
+        printf '%s\n' "$REBOOTING_MODULE" >"$MODULES/rbt" && chmod +x "$MODULES/rbt"
+        upd install $flag "$T/rbt.mender" >"$T/out" 2>&1
+        ours=$?
+        P5=$T/m5-reboot$flag
+        DEVICE_TYPE=sim "$PEER5" "$P5" show-artifact >/dev/null 2>&1
+        printf '%s\n' "$REBOOTING_MODULE" >"$P5/share/modules/v3/rbt" && chmod +x "$P5/share/modules/v3/rbt"
+        DEVICE_TYPE=sim "$PEER5" "$P5" install $flag "$T/rbt.mender" >"$T/peer-out" 2>&1
+        theirs=$?
+        [ $ours -eq $theirs ] && ok || bad "install $flag of a module asking for a reboot: exit $ours, mender-update $theirs"
+        contains "install $flag of a module asking for a reboot" "$T/out" "Reboot, then run"
+    done
+fi
 
 echo "== show-provides byte for byte as mender-update's"
 # mender-update 4.x/5.x prints its std::unordered_map's order. WANT is what
