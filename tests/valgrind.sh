@@ -130,7 +130,7 @@ vgupd() { # vgupd WANT DESCRIPTION ARGS...: vg over artsig-update on the device
     vg "$u_want" "$u_what" "$UPD" --config "$DEV/mender.conf" --data "$DATA" "$@"
 }
 new_device sim "$KEYS_JSON"
-vgupd 4 "install" install "$T/gzip.mender"
+vgupd 4 "install --reboot-exit-code" install --reboot-exit-code "$T/gzip.mender"
 if cmp -s "$T/img" "$PB"; then ok; else bad "install: p3 does not hold the image"; fi
 vgupd 0 "commit" commit
 vgupd 0 "show-provides" show-provides
@@ -138,7 +138,7 @@ vgupd 1 "install, wrong key" install "$T/lzma.mender"
 vgupd 1 "install, tampered" install "$A/t-payload-swapped.mender"
 vgupd 1 "install, unsigned" install "$A/rootfs-gzip-unsigned.mender"
 new_device sim "$KEYS_JSON"
-vgupd 4 "install from stdin" install - <"$T/gzip.mender"
+vgupd 0 "install from stdin" install - <"$T/gzip.mender"
 vgupd 0 "rollback" rollback
 # A module-image, through an update module that needs no reboot.
 new_device sim "\"ArtifactVerifyKey\":\"$K/ed25519.pub\","
