@@ -219,10 +219,19 @@ contains "ServerURL and Servers across files" "$T/err" "both ServerURL and Serve
 echo "== Servers: the next one when the first cannot be reached"
 device
 dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf '{"Servers":[{"ServerURL":"http://127.0.0.1:%s"},{"ServerURL":"%s/"}],"DeviceTypeFile":"%s","ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s"}\n' \
+printf '{"Servers":[{"ServerURL":"http://dev:s3cr3t@127.0.0.1:%s"},{"ServerURL":"%s/"}],"DeviceTypeFile":"%s","ArtsigIdentityScript":"%s","ArtsigInventoryDir":"%s"}\n' \
     "$dead" "$SERVER_URL" "$DEV/device_type" "$DEV/identity" "$DEV/inv" >"$DEV/mender.conf"
 expect_exit 0 "falls over to the second server" inventory
 contains "says the first could not be reached" "$T/err" "cannot reach the server"
+lacks "a server URL's password is not shown" "$T/err" "s3cr3t"
+
+echo "== inventory: PATCH when the server answers PUT with 405 (servers before 2.6)"
+device
+server_ctl fault '{"route": "inventory", "status": 405}' >/dev/null
+seen=$(server_state 'len(r)')
+expect_exit 0 "send-inventory, PUT refused with 405" inventory
+state_is "PUT, then PATCH" "[(x['method'], x['status']) for x in r[$seen:] if x['route'] == 'inventory']" \
+    '[["PUT", 405], ["PATCH", 200]]'
 # A token goes only to the server that issued it: the first server takes the
 # auth request, then dies while the inventory waits on it; the second gets
 # an auth request of its own before the inventory, never the first's token.
